@@ -1,0 +1,73 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Runtime configuration, parsed once from the environment at start. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Exact origin the app is served from; null means "same as the request's Host". */
+  appOrigin: string | null;
+  databaseUrl: string | null;
+  dataDir: string;
+  seedDemo: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  secureCookies: boolean;
+}
+
+const booleanFlag = z
+  .enum(["0", "1", "true", "false", "yes", "no", "on", "off"], {
+    message: "must be one of 1/0, true/false, yes/no, on/off",
+  })
+  .transform((v) => ["1", "true", "yes", "on"].includes(v));
+
+const envSchema = z.object({
+  PORT: z.coerce
+    .number({ message: "must be a number" })
+    .int("must be a whole number")
+    .min(0, "must be between 0 and 65535")
+    .max(65535, "must be between 0 and 65535")
+    .default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  APP_ORIGIN: z
+    .string()
+    .url("must be an origin such as https://pilotlab.example.com")
+    .refine((v) => /^https?:\/\//.test(v), "must start with http:// or https://")
+    .refine((v) => new URL(v).origin === v.replace(/\/$/, ""), "must be an origin only (no path, query or fragment)")
+    .optional(),
+  DATABASE_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  DATA_DIR: z.string().min(1).default("./data"),
+  SEED_DEMO: booleanFlag.default(true),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and validates the environment; throws ConfigError listing every bad value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, so `DATABASE_URL= npm start` means embedded.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const appOrigin = e.APP_ORIGIN ? new URL(e.APP_ORIGIN).origin : null;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    appOrigin,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: path.resolve(e.DATA_DIR),
+    seedDemo: e.SEED_DEMO,
+    logLevel: e.LOG_LEVEL,
+    secureCookies: appOrigin?.startsWith("https://") ?? false,
+  };
+}

@@ -1,0 +1,85 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+/** Connections the socket server accepts: postgres.js uses one, plus one spare (over the limit postgres.js hangs). */
+const SOCKET_MAX_CONNECTIONS = 2;
+
+export interface EmbeddedPostgres {
+  /** postgres:// URL of the local socket that fronts PGlite. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export class DataDirLockedError extends Error {
+  constructor(lockFile: string, pid: number) {
+    super(
+      `Another Pilotlab process (pid ${pid}) is using this data folder (${lockFile}). ` +
+        `Stop it first, or set DATA_DIR to another folder.`,
+    );
+    this.name = "DataDirLockedError";
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Takes DATA_DIR/pilotlab.lock; PGlite itself does not stop two processes opening one folder. */
+function acquireLock(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, "pilotlab.lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      return () => fs.rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const holder = Number(fs.readFileSync(lockFile, "utf8").trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw new DataDirLockedError(lockFile, holder);
+      }
+      // A stale lock from a process that died (kill -9): take it over.
+      fs.rmSync(lockFile, { force: true });
+    }
+  }
+  throw new Error(`Could not take the lock file in ${dataDir}`);
+}
+
+export interface EmbeddedOptions {
+  /** Folder to persist into; null keeps the database in memory (tests). */
+  dataDir: string | null;
+  /** A dump made by PGlite's dumpDataDir() to start from (fast test databases). */
+  loadDataDir?: Blob;
+}
+
+/** Starts PGlite in-process and exposes it on 127.0.0.1:<random port> for postgres.js. */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
+  const release = options.dataDir ? acquireLock(options.dataDir) : () => {};
+  try {
+    const db = await PGlite.create({
+      dataDir: options.dataDir ? path.join(options.dataDir, "pgdata") : undefined,
+      loadDataDir: options.loadDataDir,
+    });
+    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: SOCKET_MAX_CONNECTIONS });
+    await server.start();
+    const [host, port] = server.getServerConn().split(":");
+    return {
+      url: `postgres://postgres@${host}:${port}/postgres`,
+      async stop() {
+        await server.stop();
+        await db.close();
+        release();
+      },
+    };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}

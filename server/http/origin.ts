@@ -1,0 +1,18 @@
+import type { Request, Response, NextFunction } from "express";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The origin requests must come from: the configured one, or the Host the request was sent to. */
+export function expectedOrigin(req: Request, appOrigin: string | null): string {
+  return appOrigin ?? `${req.protocol}://${req.get("host")}`;
+}
+
+/** Refuses cross-site mutating requests: Origin must equal the app origin. */
+export function checkOrigin(appOrigin: string | null) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (SAFE_METHODS.has(req.method)) return next();
+    const origin = req.get("origin");
+    if (origin && origin === expectedOrigin(req, appOrigin)) return next();
+    res.status(403).type("text/plain").send("Forbidden: this request did not come from Pilotlab (Origin mismatch).");
+  };
+}

@@ -1,0 +1,88 @@
+import type { Sql } from "./db/index.js";
+import type { Services } from "./services/index.js";
+import type { Role } from "../app/lib/policy.js";
+import type { Stage } from "../app/lib/domain.js";
+import { hashPassword } from "./auth/password.js";
+
+/** Advisory lock key so two processes starting on an empty database seed it once. */
+const SEED_LOCK_KEY = 4_202_612;
+
+export const DEMO_PASSWORD = "pilotlab-demo";
+export const DEMO_EMAIL = "dana@example.com";
+
+const PEOPLE: { name: string; email: string; role: Role }[] = [
+  { name: "Dana Ortiz", email: DEMO_EMAIL, role: "owner" },
+  { name: "Sam Okafor", email: "sam@example.com", role: "facilitator" },
+  { name: "Priya Raman", email: "priya@example.com", role: "editor" },
+  { name: "Marcus Bell", email: "marcus@example.com", role: "commenter" },
+  { name: "Ana Costa", email: "ana@example.com", role: "viewer" },
+];
+
+const GOALS = [
+  {
+    title: "Cut time-to-productivity for new sales reps by 30%",
+    description: "New account executives take 7 months to reach quota. The sales VP wants that under 5 by next fiscal year.",
+    owner: "marcus@example.com",
+  },
+  {
+    title: "Every first-line manager coaches weekly",
+    description: "Engagement survey: only 38% of teams report a coaching conversation in the last month.",
+    owner: DEMO_EMAIL,
+  },
+  {
+    title: "Halve recordable safety incidents in the warehouses",
+    description: "Incidents cluster in the first 90 days of employment and on night shifts.",
+    owner: "sam@example.com",
+  },
+];
+
+const PROTOTYPES: { title: string; stage: Stage; goal: number; owner: string }[] = [
+  { title: "Sales onboarding bootcamp in the flow of work", stage: "piloting", goal: 0, owner: "priya@example.com" },
+  { title: "Manager coaching circles", stage: "prototyping", goal: 1, owner: DEMO_EMAIL },
+  { title: "Five-minute safety huddles on the shift tablet", stage: "idea", goal: 2, owner: "sam@example.com" },
+  { title: "Deal-review clinics led by top performers", stage: "scaling", goal: 0, owner: "priya@example.com" },
+];
+
+export interface SeedResult {
+  seeded: boolean;
+  demoLogin: { email: string; password: string } | null;
+}
+
+/** Seeds a demo workspace into an empty database; leaves any database with users alone. */
+export async function seedDemo({ sql }: { sql: Sql; services: Services }): Promise<SeedResult> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const seeded = await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${SEED_LOCK_KEY})`;
+    const [{ n }] = await tx<{ n: number }[]>`select count(*)::int as n from users`;
+    if (n > 0) return false;
+
+    const ids = new Map<string, string>();
+    for (const person of PEOPLE) {
+      const [u] = await tx<{ id: string }[]>`insert into users (name, email) values (${person.name}, ${person.email}) returning id`;
+      await tx`insert into user_passwords (user_id, hash) values (${u.id}, ${passwordHash})`;
+      ids.set(person.email, u.id);
+    }
+    const [ws] = await tx<{ id: string }[]>`
+      insert into workspaces (name, created_by) values ('Northwind Learning Lab', ${ids.get(DEMO_EMAIL)!}) returning id`;
+    for (const person of PEOPLE) {
+      await tx`insert into memberships (workspace_id, user_id, role) values (${ws.id}, ${ids.get(person.email)!}, ${person.role})`;
+    }
+    const goalIds: string[] = [];
+    for (const goal of GOALS) {
+      const [g] = await tx<{ id: string }[]>`
+        insert into goals (workspace_id, title, description, owner_id)
+        values (${ws.id}, ${goal.title}, ${goal.description}, ${ids.get(goal.owner)!}) returning id`;
+      goalIds.push(g.id);
+    }
+    // Spread updated_at so the list shows a believable order.
+    for (const [i, p] of PROTOTYPES.entries()) {
+      await tx`
+        insert into prototypes (workspace_id, title, stage, owner_id, goal_id, created_at, updated_at)
+        values (${ws.id}, ${p.title}, ${p.stage}, ${ids.get(p.owner)!}, ${goalIds[p.goal]},
+                now() - ${(i + 1) * 26} * interval '1 hour', now() - ${i * 5} * interval '1 hour')`;
+    }
+    return true;
+  });
+  const [demo] = await sql`select 1 from users where lower(email) = ${DEMO_EMAIL}`;
+  return { seeded, demoLogin: demo ? { email: DEMO_EMAIL, password: DEMO_PASSWORD } : null };
+}
