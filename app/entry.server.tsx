@@ -1,5 +1,5 @@
 import { PassThrough } from "node:stream";
-import type { EntryContext } from "@remix-run/node";
+import type { EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
@@ -34,3 +34,9 @@ export default function handleRequest(request: Request, responseStatusCode: numb
     setTimeout(abort, streamTimeout + 1000);
   });
 }
+
+/** Unexpected loader/action/render errors go to the structured log, not the console. */
+export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  if (request.signal.aborted) return;
+  context.logger.error({ err: error, method: request.method, path: new URL(request.url).pathname }, "request failed");
+};

@@ -9,6 +9,8 @@ const SOCKET_MAX_CONNECTIONS = 2;
 export interface EmbeddedPostgres {
   /** postgres:// URL of the local socket that fronts PGlite. */
   url: string;
+  /** Stops serving and returns a dump of the data folder (to start test databases from). */
+  stopAndDump(): Promise<Blob>;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
         await server.stop();
         await db.close();
         release();
+      },
+      async stopAndDump() {
+        await server.stop();
+        const dump = await db.dumpDataDir("none");
+        await db.close();
+        release();
+        return dump;
       },
     };
   } catch (error) {

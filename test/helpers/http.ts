@@ -1,0 +1,51 @@
+/** A tiny cookie-keeping HTTP client that behaves like a same-origin browser form. */
+export class HttpClient {
+  cookies = new Map<string, string>();
+
+  constructor(
+    readonly baseUrl: string,
+    /** Origin header for mutating requests; null sends none. */
+    readonly origin: string | null = baseUrl,
+  ) {}
+
+  get cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  private remember(res: Response) {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === "";
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set("cookie", this.cookieHeader);
+    const method = (init.method ?? "GET").toUpperCase();
+    if (method !== "GET" && method !== "HEAD" && this.origin && !headers.has("origin")) headers.set("origin", this.origin);
+    const res = await fetch(new URL(path, this.baseUrl), { ...init, headers, redirect: "manual" });
+    this.remember(res);
+    return res;
+  }
+
+  get(path: string, init: RequestInit = {}) {
+    return this.request(path, init);
+  }
+
+  /** POSTs a URL-encoded form, as a browser form would. */
+  post(path: string, form: Record<string, string>, init: RequestInit = {}) {
+    return this.request(path, { ...init, method: "POST", body: new URLSearchParams(form) });
+  }
+}
+
+/** The path a redirect response points at. */
+export function location(res: Response): string | null {
+  const loc = res.headers.get("location");
+  return loc ? new URL(loc, "http://x").pathname + new URL(loc, "http://x").search : null;
+}
