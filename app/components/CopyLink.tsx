@@ -1,11 +1,11 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 
 /**
  * A read-only link with a "Copy link" button. The result of copying is announced
  * through a polite live region that is in the page from the start (so screen
  * readers pick up its changes); without JS the field is still selectable.
  */
-export function CopyLink({ label, value, autoFocus = false }: { label: string; value: string; autoFocus?: boolean }) {
+export function CopyLink({ label, value, hint, autoFocus = false }: { label: string; value: string; hint?: ReactNode; autoFocus?: boolean }) {
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
   const [message, setMessage] = useState("");
@@ -34,8 +34,22 @@ export function CopyLink({ label, value, autoFocus = false }: { label: string; v
   return (
     <div className="field copy-field">
       <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <p className="field-hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
       <div className="copy-box">
-        <input ref={input} id={id} type="text" readOnly value={value} onFocus={(e) => e.currentTarget.select()} spellCheck={false} />
+        <input
+          ref={input}
+          id={id}
+          type="text"
+          readOnly
+          value={value}
+          onFocus={(e) => e.currentTarget.select()}
+          spellCheck={false}
+          aria-describedby={hint ? `${id}-hint` : undefined}
+        />
         <button type="button" className="button button-secondary" onClick={copy}>
           Copy link
         </button>

@@ -1,0 +1,158 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { ArchiveForm, Facts, SavedStatus, StageBadge, goalOptions, ownerOptions, stageOptions } from "~/components/records";
+import { Badge, FormError, Notice, PageHeader, RelativeTime, SelectField, SubmitButton, TextField } from "~/components/ui";
+import { formValues, readIntent, refusal, type ActionFailure } from "~/lib/actions.server";
+import { parseForm } from "~/lib/forms";
+import { forbidden, notFound, requireId, requireMember } from "~/lib/guards.server";
+import { TITLE_MAX } from "~/lib/limits";
+import { can, type Action } from "~/lib/policy";
+import { prototypeSchema } from "~/lib/schemas";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.prototype.title} · Pilotlab` : "Prototype · Pilotlab" }];
+
+export async function loader({ context, request, params }: LoaderFunctionArgs) {
+  const { user, workspace } = await requireMember(context, request, params.workspaceId);
+  const prototypeId = requireId(params.prototypeId);
+  const prototype = await context.services.prototypes.get({ workspaceId: workspace.id, prototypeId });
+  if (!prototype) throw notFound("This prototype doesn't exist in this workspace.");
+  const canEdit = can(workspace.role, "prototype.edit");
+  const [goals, members] = canEdit
+    ? await Promise.all([context.services.goals.list({ workspaceId: workspace.id }), context.services.workspaces.members(workspace.id)])
+    : [[], []];
+  const goalChoices = goals.map((g) => ({ id: g.id, title: g.title, archivedAt: g.archivedAt }));
+  // An archived goal can't be chosen anew, but the one already linked stays selectable so saving keeps it.
+  if (canEdit && prototype.goalId && !goalChoices.some((g) => g.id === prototype.goalId)) {
+    goalChoices.push({ id: prototype.goalId, title: prototype.goalTitle ?? "Archived goal", archivedAt: new Date() });
+  }
+  return {
+    workspace,
+    userId: user.id,
+    prototype,
+    goals: goalChoices,
+    members: members.map((m) => ({ userId: m.userId, name: m.name })),
+    canEdit,
+    canArchive: can(workspace.role, "prototype.archive"),
+  };
+}
+
+/** Each form on this page names its intent; the policy action it needs. */
+const INTENTS = { save: "prototype.edit", archive: "prototype.archive", restore: "prototype.archive" } satisfies Record<string, Action>;
+
+export async function action({ context, request, params }: ActionFunctionArgs) {
+  const { workspace } = await requireMember(context, request, params.workspaceId);
+  const prototypeId = requireId(params.prototypeId);
+  const formData = await request.formData();
+  const intent = readIntent(formData, INTENTS);
+  if (!intent) return data<ActionFailure>({ intent: null, fieldErrors: {}, formError: "That action isn't available on this page.", values: {} }, { status: 400 });
+  if (!can(workspace.role, INTENTS[intent])) throw forbidden();
+
+  try {
+    if (intent === "save") {
+      const form = parseForm(formData, prototypeSchema);
+      if (!form.ok) return data<ActionFailure>({ intent, fieldErrors: form.fieldErrors, formError: null, values: form.values }, { status: 400 });
+      await context.services.prototypes.update({ workspaceId: workspace.id, prototypeId, input: form.data });
+    } else {
+      await context.services.prototypes.setArchived({ workspaceId: workspace.id, prototypeId, archived: intent === "archive" });
+    }
+  } catch (error) {
+    return data<ActionFailure>({ intent, ...refusal(error), values: formValues(formData) }, { status: 400 });
+  }
+  throw redirect(`/w/${workspace.id}/prototypes/${prototypeId}`);
+}
+
+export default function PrototypePage() {
+  const { workspace, userId, prototype, goals, members, canEdit, canArchive } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const base = `/w/${workspace.id}`;
+  const archived = Boolean(prototype.archivedAt);
+  const saveErrors = actionData?.intent === "save" ? actionData : null;
+  const errors = saveErrors?.fieldErrors ?? {};
+  const values = saveErrors?.values;
+  const goalLink = prototype.goalId ? <Link to={`${base}/goals/${prototype.goalId}`}>{prototype.goalTitle}</Link> : "No goal";
+  return (
+    <>
+      <p className="back-link">
+        <Link to={`${base}/prototypes`}>← All prototypes</Link>
+      </p>
+      <PageHeader
+        title={prototype.title}
+        subtitle={
+          <span className="header-meta">
+            {archived ? <Badge>Archived</Badge> : null}
+            <StageBadge stage={prototype.stage} />
+            <span>Goal: {goalLink}</span>
+            <span>Owner: {prototype.ownerName ?? "No owner"}</span>
+          </span>
+        }
+        actions={
+          canArchive ? (
+            <ArchiveForm archived={archived} description={archived ? "Make this prototype active again" : "Move this prototype to the archive; it can be restored"} />
+          ) : null
+        }
+      />
+      {actionData && actionData.intent !== "save" ? <FormError message={actionData.formError} /> : null}
+      {archived ? <Notice message={`This prototype is archived.${canArchive ? " Restore it to bring it back to the active list." : ""}`} /> : null}
+      <div className="records-layout">
+        <section className="card document-card" aria-labelledby="document-heading">
+          <h2 id="document-heading">Design document</h2>
+          <div className="document-placeholder">
+            <svg viewBox="0 0 48 48" width="48" height="48" aria-hidden="true">
+              <rect x="10" y="6" width="28" height="36" rx="4" fill="#eceffe" stroke="#3346d3" strokeWidth="2" />
+              <path d="M16 16h16M16 22h16M16 28h10" stroke="#3346d3" strokeWidth="2" strokeLinecap="round" />
+            </svg>
+            <p className="document-placeholder-title">The shared design document will appear here.</p>
+            <p className="muted">Your team will write this pilot's design together, live: its audience, the learning experience, and the assumptions to test.</p>
+          </div>
+        </section>
+        <div>
+          {canEdit ? (
+            <section className="card form-card" aria-labelledby="settings-heading">
+              <h2 id="settings-heading">Settings</h2>
+              <FormError message={saveErrors?.formError} />
+              <Form method="post" noValidate>
+                {/* Keyed on the last update so the fields show what was saved, including others' changes. */}
+                <div key={String(prototype.updatedAt)}>
+                  <TextField label="Title" name="title" required maxLength={TITLE_MAX} defaultValue={values?.title ?? prototype.title} error={errors.title} />
+                  <SelectField label="Stage" name="stage" options={stageOptions} defaultValue={values?.stage ?? prototype.stage} error={errors.stage} />
+                  <SelectField
+                    label="Owner"
+                    name="ownerId"
+                    options={ownerOptions(members, userId)}
+                    defaultValue={values ? values.ownerId : (prototype.ownerId ?? "")}
+                    error={errors.ownerId}
+                  />
+                  <SelectField
+                    label="Goal"
+                    name="goalId"
+                    options={goalOptions(goals, "No goal")}
+                    defaultValue={values ? values.goalId : (prototype.goalId ?? "")}
+                    error={errors.goalId}
+                  />
+                </div>
+                <div className="form-actions">
+                  <SubmitButton intent="save" pendingText="Saving…">
+                    Save changes
+                  </SubmitButton>
+                  <SavedStatus intent="save">Changes saved.</SavedStatus>
+                </div>
+              </Form>
+            </section>
+          ) : null}
+          <section className="card" aria-labelledby="details-heading">
+            <h2 id="details-heading">Details</h2>
+            <Facts
+              items={[
+                { term: "Stage", value: <StageBadge stage={prototype.stage} /> },
+                { term: "Goal", value: goalLink },
+                { term: "Owner", value: prototype.ownerName ?? "No owner" },
+                { term: "Created", value: <RelativeTime date={prototype.createdAt} /> },
+                { term: "Updated", value: <RelativeTime date={prototype.updatedAt} /> },
+              ]}
+            />
+          </section>
+        </div>
+      </div>
+    </>
+  );
+}
