@@ -10,7 +10,10 @@ import { openDatabase, type Database } from "./db/index.js";
 import { createServices, type Services } from "./services/index.js";
 import { checkOrigin } from "./http/origin.js";
 import { bodyLimit } from "./http/bodyLimit.js";
+import { acceptedContentType } from "./http/contentType.js";
 import { seedDemo, type SeedResult } from "./seed.js";
+import { CollabServer } from "./collab/index.js";
+import type { CollabLimits } from "./collab/constants.js";
 import type { AppLoadContext } from "@remix-run/node";
 import "./context.js";
 
@@ -21,6 +24,7 @@ export interface Pilotlab {
   server: http.Server;
   db: Database;
   services: Services;
+  collab: CollabServer;
   /** http://host:port the server listens on. */
   url: string;
   seed: SeedResult | null;
@@ -32,6 +36,8 @@ export interface StartOptions {
   logger: Logger;
   /** An already-open database (tests); otherwise one is opened from config. */
   db?: Database;
+  /** Overrides of the collaboration limits (tests, benchmarks). */
+  collabLimits?: Partial<CollabLimits>;
 }
 
 async function loadBuild(): Promise<ServerBuild> {
@@ -43,7 +49,19 @@ async function loadBuild(): Promise<ServerBuild> {
 }
 
 /** Builds the Express app: static files, request log, guards, then Remix. */
-function createExpressApp({ config, logger, services, build }: { config: Config; logger: Logger; services: Services; build: ServerBuild }) {
+function createExpressApp({
+  config,
+  logger,
+  services,
+  build,
+  collab,
+}: {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  build: ServerBuild;
+  collab: CollabServer;
+}) {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", "loopback");
@@ -60,8 +78,13 @@ function createExpressApp({ config, logger, services, build }: { config: Config;
   app.use("/build", express.static(path.join(ROOT, "public", "build"), { immutable: true, maxAge: "1y" }));
   app.use(express.static(path.join(ROOT, "public"), { maxAge: "1h" }));
 
+  app.get("/metrics", (_req, res) => {
+    res.type("text/plain; version=0.0.4").send(collab.metrics.render());
+  });
+
   app.use(bodyLimit());
   app.use(checkOrigin(config.appOrigin));
+  app.use(acceptedContentType());
 
   app.all(
     "*",
@@ -84,14 +107,23 @@ function createExpressApp({ config, logger, services, build }: { config: Config;
 }
 
 /** Opens the database, seeds it when empty, and listens. */
-export async function startPilotlab({ config, logger, db: givenDb }: StartOptions): Promise<Pilotlab> {
+export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
+  const { config, logger, db: givenDb } = options;
   const build = await loadBuild();
   const db = givenDb ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {
     const services = createServices({ sql: db.sql, secureCookies: config.secureCookies });
     const seed = config.seedDemo ? await seedDemo({ sql: db.sql, services }) : null;
-    const app = createExpressApp({ config, logger, services, build });
+    const collab = new CollabServer({
+      sql: db.sql,
+      services,
+      logger,
+      appOrigin: config.appOrigin,
+      limits: { maxMessageBytes: config.collabMaxMessageBytes, ...options.collabLimits },
+    });
+    const app = createExpressApp({ config, logger, services, build, collab });
     const server = http.createServer(app);
+    collab.attach(server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => resolve());
@@ -103,13 +135,13 @@ export async function startPilotlab({ config, logger, db: givenDb }: StartOption
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await collab.close();
+        server.closeAllConnections();
+        await httpClosed;
         if (!givenDb) await db.close();
       })());
-    return { server, db, services, url, seed, close };
+    return { server, db, services, collab, url, seed, close };
   } catch (error) {
     if (!givenDb) await db.close();
     throw error;

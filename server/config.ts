@@ -12,6 +12,8 @@ export interface Config {
   seedDemo: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   secureCookies: boolean;
+  /** Largest collaboration WebSocket message accepted. */
+  collabMaxMessageBytes: number;
 }
 
 const booleanFlag = z
@@ -30,7 +32,8 @@ const envSchema = z.object({
   HOST: z.string().min(1).default("0.0.0.0"),
   APP_ORIGIN: z
     .string()
-    .url("must be an origin such as https://pilotlab.example.com")
+    // abort: the refinements below call new URL(), which throws on a value that is no URL at all.
+    .url({ message: "must be an origin such as https://pilotlab.example.com", abort: true })
     .refine((v) => /^https?:\/\//.test(v), "must start with http:// or https://")
     .refine((v) => new URL(v).origin === v.replace(/\/$/, ""), "must be an origin only (no path, query or fragment)")
     .optional(),
@@ -40,6 +43,12 @@ const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   SEED_DEMO: booleanFlag.default(true),
+  COLLAB_MAX_MESSAGE_BYTES: z.coerce
+    .number({ message: "must be a number of bytes" })
+    .int("must be a whole number of bytes")
+    .min(1024, "must be at least 1024")
+    .max(64 * 1024 * 1024, "must be at most 67108864 (64 MiB)")
+    .default(1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -69,5 +78,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedDemo: e.SEED_DEMO,
     logLevel: e.LOG_LEVEL,
     secureCookies: appOrigin?.startsWith("https://") ?? false,
+    collabMaxMessageBytes: e.COLLAB_MAX_MESSAGE_BYTES,
   };
 }

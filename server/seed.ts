@@ -3,6 +3,7 @@ import type { Services } from "./services/index.js";
 import type { Role } from "../app/lib/policy.js";
 import type { Stage } from "../app/lib/domain.js";
 import { hashPassword } from "./auth/password.js";
+import { insertInitialDocument } from "./services/prototypes.js";
 
 /** Advisory lock key so two processes starting on an empty database seed it once. */
 const SEED_LOCK_KEY = 4_202_612;
@@ -76,10 +77,12 @@ export async function seedDemo({ sql }: { sql: Sql; services: Services }): Promi
     }
     // Spread updated_at so the list shows a believable order.
     for (const [i, p] of PROTOTYPES.entries()) {
-      await tx`
+      const [row] = await tx<{ id: string }[]>`
         insert into prototypes (workspace_id, title, stage, owner_id, goal_id, created_at, updated_at)
         values (${ws.id}, ${p.title}, ${p.stage}, ${ids.get(p.owner)!}, ${goalIds[p.goal]},
-                now() - ${(i + 1) * 26} * interval '1 hour', now() - ${i * 5} * interval '1 hour')`;
+                now() - ${(i + 1) * 26} * interval '1 hour', now() - ${i * 5} * interval '1 hour')
+        returning id`;
+      await insertInitialDocument(tx, { prototypeId: row.id, goalTitle: GOALS[p.goal].title });
     }
     return true;
   });

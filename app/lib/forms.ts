@@ -39,3 +39,12 @@ export const optionalId = (message: string) =>
     .optional()
     .transform((v) => (v ? v : null))
     .pipe(z.string().uuid(message).nullable());
+
+/** The request's form body; a body that does not parse as a form is a 400, never a 500. */
+export async function readForm(request: Request): Promise<FormData> {
+  try {
+    return await request.formData();
+  } catch {
+    throw new Response("The form could not be read. Please submit it again.", { status: 400, statusText: "Bad Request" });
+  }
+}

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { Brand } from "~/components/Brand";
 import { Badge, FormError, PageHeader, SubmitButton } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { requireUser } from "~/lib/guards.server";
 import { ROLE_LABELS } from "~/lib/policy";
 
@@ -22,7 +22,7 @@ const accountSchema = z.object({ intent: z.literal("signOutEverywhere", { messag
 
 export async function action({ context, request }: ActionFunctionArgs) {
   const user = requireUser(context, request);
-  const form = parseForm(await request.formData(), accountSchema);
+  const form = parseForm(await readForm(request), accountSchema);
   if (!form.ok) return data({ formError: form.fieldErrors.intent ?? "That action isn't available on this page." }, { status: 400 });
   await context.services.sessions.invalidateAll(user.id);
   context.logger.info({ userId: user.id }, "signed out everywhere");

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { Brand } from "~/components/Brand";
 import { DateTime } from "~/components/DateTime";
 import { FormError, SubmitButton } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { requireUser } from "~/lib/guards.server";
 import { ROLE_DESCRIPTIONS, ROLE_LABELS, type Role } from "~/lib/policy";
 
@@ -64,7 +64,7 @@ const acceptSchema = z.object({ intent: z.literal("accept", { message: "That act
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const user = requireUser(context, request);
-  const form = parseForm(await request.formData(), acceptSchema);
+  const form = parseForm(await readForm(request), acceptSchema);
   if (!form.ok) return data({ error: form.fieldErrors.intent ?? "That action isn't available on this page.", code: "invalid" }, { status: 400 });
   try {
     const { workspaceId, alreadyMember } = await context.services.invites.accept({ token: params.token ?? "", userId: user.id });

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { Brand } from "~/components/Brand";
 import { FormError, SubmitButton, TextField } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { safeRedirect } from "~/lib/guards.server";
 import { loginSchema } from "~/lib/schemas";
 
@@ -17,7 +17,7 @@ export async function loader({ context, request }: LoaderFunctionArgs) {
 const INVALID = "Email or password is incorrect.";
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = parseForm(await request.formData(), loginSchema);
+  const form = parseForm(await readForm(request), loginSchema);
   if (!form.ok) return data({ fieldErrors: form.fieldErrors, formError: null, values: form.values }, { status: 400 });
   const { email, password, redirectTo } = form.data;
   const result = await context.services.accounts.logIn({ email, password, ip: context.ip });

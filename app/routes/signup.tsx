@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { Brand } from "~/components/Brand";
 import { FormError, SubmitButton, TextField } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { safeRedirect } from "~/lib/guards.server";
 import { PASSWORD_MIN_LENGTH } from "~/lib/limits";
 import { signupSchema } from "~/lib/schemas";
@@ -15,7 +15,7 @@ export async function loader({ context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const form = parseForm(formData, signupSchema);
   if (!form.ok) return data({ fieldErrors: form.fieldErrors, formError: null, values: form.values }, { status: 400 });
   const { services, ip } = context;

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ArchiveForm, Facts, ListEmptyState, SavedStatus, StageBadge, ownerOptions } from "~/components/records";
 import { Badge, FormError, Notice, PageHeader, RelativeTime, SelectField, SubmitButton, TextArea, TextField } from "~/components/ui";
 import { formValues, readIntent, refusal, type ActionFailure } from "~/lib/actions.server";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { forbidden, notFound, requireId, requireMember } from "~/lib/guards.server";
 import { DESCRIPTION_MAX, TITLE_MAX } from "~/lib/limits";
 import { can, type Action } from "~/lib/policy";
@@ -39,7 +39,7 @@ const INTENTS = { save: "goal.edit", archive: "goal.archive", restore: "goal.arc
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const { workspace } = await requireMember(context, request, params.workspaceId);
   const goalId = requireId(params.goalId);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = readIntent(formData, INTENTS);
   if (!intent) return data<ActionFailure>({ intent: null, fieldErrors: {}, formError: "That action isn't available on this page.", values: {} }, { status: 400 });
   if (!can(workspace.role, INTENTS[intent])) throw forbidden();

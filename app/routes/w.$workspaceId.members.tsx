@@ -5,7 +5,7 @@ import { z } from "zod";
 import { CopyLink } from "~/components/CopyLink";
 import { DateTime } from "~/components/DateTime";
 import { Badge, FormError, Notice, PageHeader, RelativeTime, SelectField, SubmitButton } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { forbidden, requireMember } from "~/lib/guards.server";
 import { INVITE_DEFAULT_DAYS, INVITE_MAX_DAYS } from "~/lib/limits";
 import { can, ROLE_DESCRIPTIONS, ROLE_LABELS, ROLES, type Action, type Role } from "~/lib/policy";
@@ -92,7 +92,7 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const { user, workspace } = await requireMember(context, request, params.workspaceId, "members.view");
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = formData.get("intent");
   if (!isIntent(intent)) {
     // Someone who may change nothing here is refused before learning which intents exist.

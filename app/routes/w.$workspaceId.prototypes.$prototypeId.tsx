@@ -3,10 +3,13 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { ArchiveForm, Facts, SavedStatus, StageBadge, goalOptions, ownerOptions, stageOptions } from "~/components/records";
 import { Badge, FormError, Notice, PageHeader, RelativeTime, SelectField, SubmitButton, TextField } from "~/components/ui";
 import { formValues, readIntent, refusal, type ActionFailure } from "~/lib/actions.server";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { forbidden, notFound, requireId, requireMember } from "~/lib/guards.server";
 import { TITLE_MAX } from "~/lib/limits";
-import { can, type Action } from "~/lib/policy";
+import { can, ROLE_LABELS, type Action } from "~/lib/policy";
+import { colorFor } from "~/lib/colors";
+import { prototypeDocName } from "~/lib/editor/docName";
+import { PrototypeEditor } from "~/components/editor/PrototypeEditor";
 import { prototypeSchema } from "~/lib/schemas";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.prototype.title} · Pilotlab` : "Prototype · Pilotlab" }];
@@ -33,6 +36,9 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
     members: members.map((m) => ({ userId: m.userId, name: m.name })),
     canEdit,
     canArchive: can(workspace.role, "prototype.archive"),
+    canWrite: can(workspace.role, "prototype.write"),
+    docName: prototypeDocName(prototype.id),
+    editorUser: { id: user.id, name: user.name, color: colorFor(user.id) },
   };
 }
 
@@ -42,7 +48,7 @@ const INTENTS = { save: "prototype.edit", archive: "prototype.archive", restore:
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const { workspace } = await requireMember(context, request, params.workspaceId);
   const prototypeId = requireId(params.prototypeId);
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const intent = readIntent(formData, INTENTS);
   if (!intent) return data<ActionFailure>({ intent: null, fieldErrors: {}, formError: "That action isn't available on this page.", values: {} }, { status: 400 });
   if (!can(workspace.role, INTENTS[intent])) throw forbidden();
@@ -62,7 +68,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 }
 
 export default function PrototypePage() {
-  const { workspace, userId, prototype, goals, members, canEdit, canArchive } = useLoaderData<typeof loader>();
+  const { workspace, userId, prototype, goals, members, canEdit, canArchive, canWrite, docName, editorUser } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const base = `/w/${workspace.id}`;
   const archived = Boolean(prototype.archivedAt);
@@ -96,14 +102,7 @@ export default function PrototypePage() {
       <div className="records-layout">
         <section className="card document-card" aria-labelledby="document-heading">
           <h2 id="document-heading">Design document</h2>
-          <div className="document-placeholder">
-            <svg viewBox="0 0 48 48" width="48" height="48" aria-hidden="true">
-              <rect x="10" y="6" width="28" height="36" rx="4" fill="#eceffe" stroke="#3346d3" strokeWidth="2" />
-              <path d="M16 16h16M16 22h16M16 28h10" stroke="#3346d3" strokeWidth="2" strokeLinecap="round" />
-            </svg>
-            <p className="document-placeholder-title">The shared design document will appear here.</p>
-            <p className="muted">Your team will write this pilot's design together, live: its audience, the learning experience, and the assumptions to test.</p>
-          </div>
+          <PrototypeEditor docName={docName} user={editorUser} canWrite={canWrite} roleLabel={ROLE_LABELS[workspace.role]} />
         </section>
         <div>
           {canEdit ? (

@@ -2,10 +2,13 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSubmit } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { ArchiveTabs, ListEmptyState, StageBadge, goalOptions, stageOptions } from "~/components/records";
-import { PageHeader, RelativeTime, SelectField } from "~/components/ui";
+import { PageHeader, RelativeTime, SelectField, TextField } from "~/components/ui";
 import { STAGE_LABELS, isStage } from "~/lib/domain";
 import { requireMember } from "~/lib/guards.server";
 import { can } from "~/lib/policy";
+
+/** Longest search accepted from the URL. */
+const SEARCH_MAX = 200;
 
 export const meta: MetaFunction = () => [{ title: "Prototypes · Pilotlab" }];
 
@@ -23,11 +26,12 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const stage = isStage(stageParam) ? stageParam : null;
   const goalParam = search.get("goal");
   const goal = goals.find((g) => g.id === goalParam) ?? null;
-  const prototypes = await context.services.prototypes.list({ workspaceId: workspace.id, stage, goalId: goal?.id ?? null, archived });
+  const q = search.get("q")?.trim().slice(0, SEARCH_MAX) || null;
+  const prototypes = await context.services.prototypes.list({ workspaceId: workspace.id, stage, goalId: goal?.id ?? null, archived, q });
   return {
     workspace,
     archived,
-    filters: { stage, goalId: goal?.id ?? null },
+    filters: { stage, goalId: goal?.id ?? null, q },
     goals,
     canCreate: can(workspace.role, "prototype.create"),
     prototypes: prototypes.map((p) => ({
@@ -38,13 +42,15 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
       goalTitle: p.goalTitle,
       ownerName: p.ownerName,
       updatedAt: p.updatedAt,
+      excerpt: p.excerpt,
     })),
   };
 }
 
 /** A list URL with the given filters; empty ones are left out. */
-function listHref(base: string, params: { stage?: string | null; goal?: string | null; archived?: boolean }) {
+function listHref(base: string, params: { stage?: string | null; goal?: string | null; archived?: boolean; q?: string | null }) {
   const search = new URLSearchParams();
+  if (params.q) search.set("q", params.q);
   if (params.stage) search.set("stage", params.stage);
   if (params.goal) search.set("goal", params.goal);
   if (params.archived) search.set("archived", "1");
@@ -56,7 +62,7 @@ export default function Prototypes() {
   const { workspace, archived, filters, goals, canCreate, prototypes } = useLoaderData<typeof loader>();
   const base = `/w/${workspace.id}`;
   const listBase = `${base}/prototypes`;
-  const filtered = Boolean(filters.stage || filters.goalId);
+  const filtered = Boolean(filters.stage || filters.goalId || filters.q);
   const filterGoal = goals.find((g) => g.id === filters.goalId);
   const newHref = filterGoal && !filterGoal.archivedAt ? `${base}/prototypes/new?goal=${filterGoal.id}` : `${base}/prototypes/new`;
   const newButton = canCreate ? (
@@ -74,8 +80,8 @@ export default function Prototypes() {
         <ArchiveTabs
           label="Prototype status"
           archived={archived}
-          activeHref={listHref(listBase, { stage: filters.stage, goal: filters.goalId })}
-          archivedHref={listHref(listBase, { stage: filters.stage, goal: filters.goalId, archived: true })}
+          activeHref={listHref(listBase, { stage: filters.stage, goal: filters.goalId, q: filters.q })}
+          archivedHref={listHref(listBase, { stage: filters.stage, goal: filters.goalId, q: filters.q, archived: true })}
         />
       </div>
       <section aria-labelledby="prototype-list-heading">
@@ -86,18 +92,19 @@ export default function Prototypes() {
           {count} {archived ? "archived " : ""}prototype{count === 1 ? "" : "s"}
           {filters.stage ? ` in ${STAGE_LABELS[filters.stage]}` : ""}
           {filterGoal ? ` for “${filterGoal.title}”` : ""}
+          {filters.q ? ` matching “${filters.q}”` : ""}
         </p>
         {count === 0 ? (
           filtered ? (
             <ListEmptyState
-              title="No prototypes match these filters"
+              title={filters.q ? `Nothing matches “${filters.q}”` : "No prototypes match these filters"}
               action={
                 <Link to={listHref(listBase, { archived })} className="button button-secondary">
                   Clear filters
                 </Link>
               }
             >
-              Try another stage or goal.
+              {filters.q ? "Try other words, or fewer filters." : "Try another stage or goal."}
             </ListEmptyState>
           ) : archived ? (
             <ListEmptyState title="No archived prototypes">Prototypes you archive are kept here and can be restored.</ListEmptyState>
@@ -114,6 +121,11 @@ export default function Prototypes() {
                   <h3>
                     <Link to={`${base}/prototypes/${p.id}`}>{p.title}</Link>
                   </h3>
+                  {p.excerpt ? (
+                    <p className="excerpt">
+                      <Excerpt text={p.excerpt} />
+                    </p>
+                  ) : null}
                   <div className="item-meta">
                     <StageBadge stage={p.stage} />
                     <span>Goal: {p.goalId ? <Link to={`${base}/goals/${p.goalId}`}>{p.goalTitle}</Link> : "No goal"}</span>
@@ -132,12 +144,22 @@ export default function Prototypes() {
   );
 }
 
+/** Renders an excerpt, highlighting search matches the server marked. */
+function Excerpt({ text }: { text: string }) {
+  const parts = text.split(/(\u0002[^\u0003]*\u0003)/);
+  return (
+    <>
+      {parts.map((part, i) => (part.startsWith("\u0002") ? <mark key={i}>{part.slice(1, -1)}</mark> : <span key={i}>{part.replace(/\n/g, " · ")}</span>))}
+    </>
+  );
+}
+
 function FilterForm({
   filters,
   goals,
   archived,
 }: {
-  filters: { stage: string | null; goalId: string | null };
+  filters: { stage: string | null; goalId: string | null; q: string | null };
   goals: { id: string; title: string; archivedAt: Date | string | null }[];
   archived: boolean;
 }) {
@@ -151,7 +173,9 @@ function FilterForm({
     const goal = elements.namedItem("goal") as HTMLSelectElement | null;
     if (stage) stage.value = filters.stage ?? "";
     if (goal) goal.value = filters.goalId ?? "";
-  }, [filters.stage, filters.goalId]);
+    const q = elements.namedItem("q") as HTMLInputElement | null;
+    if (q && document.activeElement !== q) q.value = filters.q ?? "";
+  }, [filters.stage, filters.goalId, filters.q]);
 
   return (
     <Form
@@ -159,8 +183,12 @@ function FilterForm({
       method="get"
       className="filters"
       aria-label="Filter prototypes"
-      onChange={(event) => submit(event.currentTarget, { replace: true, preventScrollReset: true })}
+      onChange={(event) => {
+        // Selects apply at once; the search box applies on Enter or "Apply".
+        if ((event.target as HTMLElement).tagName === "SELECT") submit(event.currentTarget, { replace: true, preventScrollReset: true });
+      }}
     >
+      <TextField label="Search" name="q" type="search" defaultValue={filters.q ?? ""} placeholder="Words in the title or document" maxLength={SEARCH_MAX} />
       <SelectField
         label="Stage"
         name="stage"

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { goalOptions, ownerOptions, stageOptions } from "~/components/records";
 import { FormError, PageHeader, SelectField, SubmitButton, TextField } from "~/components/ui";
 import { formValues, refusal, type ActionFailure } from "~/lib/actions.server";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { requireMember } from "~/lib/guards.server";
 import { TITLE_MAX } from "~/lib/limits";
 import { prototypeSchema } from "~/lib/schemas";
@@ -30,7 +30,7 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const { workspace } = await requireMember(context, request, params.workspaceId, "prototype.create");
-  const formData = await request.formData();
+  const formData = await readForm(request);
   const form = parseForm(formData, prototypeSchema);
   if (!form.ok) return data<ActionFailure>({ intent: null, fieldErrors: form.fieldErrors, formError: null, values: form.values }, { status: 400 });
   let prototype: { id: string };

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { FormError, Notice, PageHeader, SubmitButton, TextField } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { requireMember } from "~/lib/guards.server";
 import { WORKSPACE_NAME_MAX } from "~/lib/limits";
 import { workspaceNameSchema } from "~/lib/schemas";
@@ -20,7 +20,7 @@ const renameSchema = workspaceNameSchema.extend({
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
   const { workspace } = await requireMember(context, request, params.workspaceId, "workspace.rename");
-  const form = parseForm(await request.formData(), renameSchema);
+  const form = parseForm(await readForm(request), renameSchema);
   if (!form.ok) {
     const { intent, ...fieldErrors } = form.fieldErrors;
     return data({ fieldErrors, formError: intent ?? null, values: form.values }, { status: 400 });

@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { Brand } from "~/components/Brand";
 import { SubmitButton, TextField } from "~/components/ui";
-import { parseForm } from "~/lib/forms";
+import { parseForm, readForm } from "~/lib/forms";
 import { requireUser } from "~/lib/guards.server";
 import { WORKSPACE_NAME_MAX } from "~/lib/limits";
 import { workspaceNameSchema } from "~/lib/schemas";
@@ -17,7 +17,7 @@ export async function loader({ context, request }: LoaderFunctionArgs) {
 
 export async function action({ context, request }: ActionFunctionArgs) {
   const user = requireUser(context, request);
-  const form = parseForm(await request.formData(), workspaceNameSchema);
+  const form = parseForm(await readForm(request), workspaceNameSchema);
   if (!form.ok) return data({ fieldErrors: form.fieldErrors, values: form.values }, { status: 400 });
   const workspace = await context.services.workspaces.create({ name: form.data.name, userId: user.id });
   throw redirect(`/w/${workspace.id}`);

@@ -30,6 +30,18 @@ export interface SessionCheck {
   setCookie: string | null;
 }
 
+/**
+ * The session cookie's raw value. Not lucia's readSessionCookie: it decodeURIComponent()s every
+ * cookie in the header and throws (a 500 on every page) on one malformed cookie, even another app's.
+ */
+function readSessionToken(cookieHeader: string): string | null {
+  for (const part of cookieHeader.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
 /** Sessions as Lucia now recommends: the cookie holds a random token, the table only its SHA-256. */
 export function createSessions(sql: Sql, { secure }: { secure: boolean }) {
   const lucia = createLucia(sql, secure);
@@ -44,7 +56,7 @@ export function createSessions(sql: Sql, { secure }: { secure: boolean }) {
 
     /** Validates the cookie of a request, sliding its expiry when it is past half-life. */
     async check(cookieHeader: string | null | undefined): Promise<SessionCheck> {
-      const token = lucia.readSessionCookie(cookieHeader ?? "");
+      const token = readSessionToken(cookieHeader ?? "");
       if (!token) return { user: null, session: null, setCookie: null };
       const blank = lucia.createBlankSessionCookie().serialize();
       if (!isWellFormedToken(token)) return { user: null, session: null, setCookie: blank };

@@ -33,18 +33,26 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Lock files this process holds: one naming our own pid is stale only when we do not hold it (pid reuse). */
+const heldLocks = new Set<string>();
+
 /** Takes DATA_DIR/pilotlab.lock; PGlite itself does not stop two processes opening one folder. */
 function acquireLock(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
-  const lockFile = path.join(dataDir, "pilotlab.lock");
+  const lockFile = path.resolve(dataDir, "pilotlab.lock");
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(lockFile, String(process.pid), { flag: "wx" });
-      return () => fs.rmSync(lockFile, { force: true });
+      heldLocks.add(lockFile);
+      return () => {
+        heldLocks.delete(lockFile);
+        fs.rmSync(lockFile, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const holder = Number(fs.readFileSync(lockFile, "utf8").trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      const valid = Number.isInteger(holder) && holder > 0;
+      if (valid && (holder === process.pid ? heldLocks.has(lockFile) : isAlive(holder))) {
         throw new DataDirLockedError(lockFile, holder);
       }
       // A stale lock from a process that died (kill -9): take it over.

@@ -12,7 +12,12 @@ export function checkOrigin(appOrigin: string | null) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (SAFE_METHODS.has(req.method)) return next();
     const origin = req.get("origin");
-    if (origin && origin === expectedOrigin(req, appOrigin)) return next();
+    if (origin && origin === expectedOrigin(req, appOrigin)) {
+      // Remix repeats a host-only check against X-Forwarded-Host or Host and throws (a 500) on a
+      // mismatch, e.g. behind a proxy that rewrites Host; hand it the host verified here.
+      req.headers["x-forwarded-host"] = new URL(origin).host;
+      return next();
+    }
     res.status(403).type("text/plain").send("Forbidden: this request did not come from Pilotlab (Origin mismatch).");
   };
 }

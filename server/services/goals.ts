@@ -38,7 +38,7 @@ export function createGoals({ sql }: { sql: Sql }) {
     async list({ workspaceId, archived = false }: { workspaceId: string; archived?: boolean }): Promise<Goal[]> {
       return sql<Goal[]>`
         ${select(workspaceId)} and (g.archived_at is not null) = ${archived}
-        order by g.updated_at desc`;
+        order by g.updated_at desc, g.id`;
     },
 
     async get({ workspaceId, goalId }: { workspaceId: string; goalId: string }): Promise<Goal | null> {

@@ -1,4 +1,8 @@
-import type { Sql } from "../db/index.js";
+import * as Y from "yjs";
+import type { Sql, TransactionSql } from "../db/index.js";
+import { templateUpdate } from "../collab/template.js";
+import { documentText } from "../collab/text.js";
+import { prototypeDocName } from "../../app/lib/editor/docName.js";
 import type { Stage } from "../../app/lib/domain.js";
 import { ServiceError, pgCode } from "./errors.js";
 
@@ -14,7 +18,14 @@ export interface Prototype {
   archivedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /** The start of the document's text, or with a search the passage that matched (matches between \u0002 and \u0003). */
+  excerpt: string;
 }
+
+/** Marks around search matches in excerpts (control characters never typed in documents). */
+export const MATCH_START = "\u0002";
+export const MATCH_END = "\u0003";
+const EXCERPT_CHARS = 240;
 
 export interface PrototypeInput {
   title: string;
@@ -28,6 +39,8 @@ export interface PrototypeFilter {
   stage?: Stage | null;
   goalId?: string | null;
   archived?: boolean;
+  /** Words to find in the title and the document (web-search syntax: "quoted phrases", -not, or). */
+  q?: string | null;
 }
 
 function referenceError(error: unknown): never {
@@ -39,9 +52,20 @@ function referenceError(error: unknown): never {
   throw error;
 }
 
+/** Stores a new prototype's template as its document's first update, with its text projection. */
+export async function insertInitialDocument(tx: TransactionSql, { prototypeId, goalTitle }: { prototypeId: string; goalTitle: string | null }) {
+  const update = templateUpdate({ goalTitle });
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, update);
+  const text = documentText(doc);
+  doc.destroy();
+  await tx`insert into doc_updates (doc_name, update) values (${prototypeDocName(prototypeId)}, ${Buffer.from(update)})`;
+  await tx`update prototypes set doc_text = ${text} where id = ${prototypeId}`;
+}
+
 export function createPrototypes({ sql }: { sql: Sql }) {
-  const select = (workspaceId: string) => sql`
-    select p.id, p.workspace_id as "workspaceId", p.title, p.stage, p.owner_id as "ownerId", u.name as "ownerName",
+  const select = (workspaceId: string, excerpt = sql`left(p.doc_text, ${EXCERPT_CHARS})`) => sql`
+    select ${excerpt} as excerpt, p.id, p.workspace_id as "workspaceId", p.title, p.stage, p.owner_id as "ownerId", u.name as "ownerName",
            p.goal_id as "goalId", g.title as "goalTitle", p.archived_at as "archivedAt",
            p.created_at as "createdAt", p.updated_at as "updatedAt"
     from prototypes p
@@ -49,13 +73,14 @@ export function createPrototypes({ sql }: { sql: Sql }) {
     left join goals g on g.id = p.goal_id
     where p.workspace_id = ${workspaceId}`;
 
-  /** An archived goal takes no new prototypes. */
-  async function assertGoalOpen(workspaceId: string, goalId: string | null) {
-    if (!goalId) return;
-    const [goal] = await sql<{ archived: boolean }[]>`
-      select archived_at is not null as archived from goals where id = ${goalId} and workspace_id = ${workspaceId}`;
+  /** An archived goal takes no new prototypes; returns the goal's title. */
+  async function assertGoalOpen(workspaceId: string, goalId: string | null): Promise<string | null> {
+    if (!goalId) return null;
+    const [goal] = await sql<{ archived: boolean; title: string }[]>`
+      select archived_at is not null as archived, title from goals where id = ${goalId} and workspace_id = ${workspaceId}`;
     if (!goal) throw new ServiceError("invalid", "Choose a goal of this workspace.", "goalId");
     if (goal.archived) throw new ServiceError("invalid", "That goal is archived; choose an active goal.", "goalId");
+    return goal.title;
   }
 
   async function get({ workspaceId, prototypeId }: { workspaceId: string; prototypeId: string }): Promise<Prototype | null> {
@@ -67,23 +92,32 @@ export function createPrototypes({ sql }: { sql: Sql }) {
     get,
 
     /** Prototypes of a workspace, most recently updated first. */
-    async list({ workspaceId, stage = null, goalId = null, archived = false }: PrototypeFilter): Promise<Prototype[]> {
+    async list({ workspaceId, stage = null, goalId = null, archived = false, q = null }: PrototypeFilter): Promise<Prototype[]> {
+      const query = q?.trim() ? sql`websearch_to_tsquery('english', ${q.trim()})` : null;
+      const excerpt = query
+        ? sql`ts_headline('english', p.doc_text, ${query}, ${`MaxWords=35, MinWords=15, MaxFragments=1, StartSel=${MATCH_START}, StopSel=${MATCH_END}`})`
+        : undefined;
       return sql<Prototype[]>`
-        ${select(workspaceId)}
+        ${select(workspaceId, excerpt)}
           and (p.archived_at is not null) = ${archived}
           ${stage ? sql`and p.stage = ${stage}` : sql``}
           ${goalId ? sql`and p.goal_id = ${goalId}` : sql``}
-        order by p.updated_at desc, p.id`;
+          ${query ? sql`and p.search @@ ${query}` : sql``}
+        order by ${query ? sql`ts_rank(p.search, ${query}) desc,` : sql``} p.updated_at desc, p.id`;
     },
 
+    /** Creates the record and its document, which starts from the design template. */
     async create({ workspaceId, input }: { workspaceId: string; input: PrototypeInput }): Promise<{ id: string }> {
-      await assertGoalOpen(workspaceId, input.goalId);
+      const goalTitle = await assertGoalOpen(workspaceId, input.goalId);
       try {
-        const [row] = await sql<{ id: string }[]>`
-          insert into prototypes (workspace_id, title, stage, owner_id, goal_id)
-          values (${workspaceId}, ${input.title.trim()}, ${input.stage}, ${input.ownerId}, ${input.goalId})
-          returning id`;
-        return row;
+        return await sql.begin(async (tx) => {
+          const [row] = await tx<{ id: string }[]>`
+            insert into prototypes (workspace_id, title, stage, owner_id, goal_id)
+            values (${workspaceId}, ${input.title.trim()}, ${input.stage}, ${input.ownerId}, ${input.goalId})
+            returning id`;
+          await insertInitialDocument(tx, { prototypeId: row.id, goalTitle });
+          return row;
+        });
       } catch (error) {
         referenceError(error);
       }

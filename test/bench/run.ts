@@ -20,7 +20,7 @@ function percentile(sorted: number[], p: number) {
 
 async function measure(label: string, db: Database) {
   const app = await startPilotlab({
-    config: { port: 0, host: "127.0.0.1", appOrigin: null, databaseUrl: null, dataDir: "unused", seedDemo: true, logLevel: "silent", secureCookies: false },
+    config: { port: 0, host: "127.0.0.1", appOrigin: null, databaseUrl: null, dataDir: "unused", seedDemo: true, logLevel: "silent", secureCookies: false, collabMaxMessageBytes: 1024 * 1024 },
     logger: createLogger("silent"),
     db,
   });

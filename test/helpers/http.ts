@@ -6,6 +6,8 @@ export class HttpClient {
     readonly baseUrl: string,
     /** Origin header for mutating requests; null sends none. */
     readonly origin: string | null = baseUrl,
+    /** Headers sent with every request, e.g. X-Forwarded-For to act as another client IP. */
+    readonly headers: Record<string, string> = {},
   ) {}
 
   get cookieHeader(): string {
@@ -26,6 +28,7 @@ export class HttpClient {
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
+    for (const [k, v] of Object.entries(this.headers)) if (!headers.has(k)) headers.set(k, v);
     if (this.cookies.size) headers.set("cookie", this.cookieHeader);
     const method = (init.method ?? "GET").toUpperCase();
     if (method !== "GET" && method !== "HEAD" && this.origin && !headers.has("origin")) headers.set("origin", this.origin);
@@ -49,3 +52,27 @@ export function location(res: Response): string | null {
   const loc = res.headers.get("location");
   return loc ? new URL(loc, "http://x").pathname + new URL(loc, "http://x").search : null;
 }
+
+let ipCounter = 0;
+/**
+ * A client IP no other test uses, to send as X-Forwarded-For (the server trusts it from
+ * loopback), so per-IP throttles of one test never leak into another.
+ */
+export function fakeIp(): string {
+  ipCounter++;
+  return `10.${process.pid % 250}.${Math.floor(ipCounter / 250)}.${(ipCounter % 250) + 1}`;
+}
+
+/** A response body with React's HTML escapes undone, to search for visible text. */
+export async function pageText(res: Response): Promise<string> {
+  const html = await res.text();
+  return html
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+}
+
+/** A page that requires login (part of the foundation, so it exists whatever else is being built). */
+export const PROTECTED_PAGE = "/workspaces/new";

@@ -1,5 +1,6 @@
 import type { Config } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
+import type { CollabLimits } from "../../server/collab/constants.js";
 import { startPilotlab, type Pilotlab } from "../../server/app.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 
@@ -10,7 +11,9 @@ export interface TestServer extends Pilotlab {
 }
 
 /** Starts the real server on a random port over a fresh test database. */
-export async function startTestServer(options: { seed?: boolean; db?: TestDatabase; config?: Partial<Config> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { seed?: boolean; db?: TestDatabase; config?: Partial<Config>; collabLimits?: Partial<CollabLimits> } = {},
+): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
   const config: Config = {
     port: 0,
@@ -21,9 +24,10 @@ export async function startTestServer(options: { seed?: boolean; db?: TestDataba
     seedDemo: options.seed ?? false,
     logLevel: (process.env.TEST_LOG_LEVEL as Config["logLevel"]) ?? "silent",
     secureCookies: false,
+    collabMaxMessageBytes: 1024 * 1024,
     ...options.config,
   };
-  const app = await startPilotlab({ config, logger: createLogger(config.logLevel), db });
+  const app = await startPilotlab({ config, logger: createLogger(config.logLevel), db, collabLimits: options.collabLimits });
   return {
     ...app,
     db,

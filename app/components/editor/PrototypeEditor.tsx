@@ -1,0 +1,101 @@
+import { EditorContent, useEditor } from "@tiptap/react";
+import Collaboration from "@tiptap/extension-collaboration";
+import CollaborationCaret from "@tiptap/extension-collaboration-caret";
+import { Placeholder } from "@tiptap/extensions";
+import { useEffect } from "react";
+import { documentExtensions, DOCUMENT_FIELD } from "~/lib/editor/extensions";
+import { Presence } from "./Presence";
+import { Toolbar } from "./Toolbar";
+import { useCollabDocument, useConnectionState, type CollabDocument, type ConnectionState } from "./useCollabDocument";
+
+export interface EditorUser {
+  id: string;
+  name: string;
+  color: string;
+}
+
+const STATE_LABEL: Record<ConnectionState, string> = {
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+function ConnectionIndicator({ state, unsynced }: { state: ConnectionState; unsynced: number }) {
+  const detail =
+    unsynced > 0
+      ? `${unsynced} unsynced change${unsynced === 1 ? "" : "s"}`
+      : state === "connected"
+        ? "Live"
+        : "Your edits are kept and sent when the connection returns";
+  return (
+    <p className={`connection connection-${state}`} role="status" aria-live="polite" data-state={state} data-unsynced={unsynced}>
+      <span className="connection-dot" aria-hidden="true" />
+      <span className="connection-label">{STATE_LABEL[state]}</span>
+      <span className="connection-detail">{detail}</span>
+    </p>
+  );
+}
+
+function LiveEditor({ collab, user, canWrite, roleLabel }: { collab: CollabDocument; user: EditorUser; canWrite: boolean; roleLabel: string }) {
+  const { state, unsynced, synced } = useConnectionState(collab);
+  const editor = useEditor(
+    {
+      immediatelyRender: false,
+      editable: canWrite,
+      extensions: [
+        ...documentExtensions(),
+        Placeholder.configure({ placeholder: canWrite ? "Write the pilot's design together…" : "" }),
+        Collaboration.configure({ document: collab.doc, field: DOCUMENT_FIELD }),
+        CollaborationCaret.configure({ provider: collab.provider, user: { id: user.id, name: user.name, color: user.color } }),
+      ],
+      editorProps: {
+        attributes: {
+          id: "prototype-document",
+          class: "prose",
+          role: "textbox",
+          "aria-multiline": "true",
+          "aria-label": "Prototype document",
+          "aria-readonly": String(!canWrite),
+        },
+      },
+    },
+    [collab, canWrite],
+  );
+
+  useEffect(() => {
+    editor?.setEditable(canWrite);
+  }, [editor, canWrite]);
+
+  return (
+    <div className="editor" data-synced={synced}>
+      <div className="editor-bar">
+        {editor && canWrite ? <Toolbar editor={editor} /> : <p className="readonly-note">Read-only: as {roleLabel} you can follow this document live but not change it.</p>}
+        <div className="editor-status">
+          <Presence provider={collab.provider} selfId={user.id} />
+          <ConnectionIndicator state={state} unsynced={unsynced} />
+        </div>
+      </div>
+      {!synced && !editor?.getText() ? (
+        <p className="editor-loading" aria-live="polite">
+          Loading the document…
+        </p>
+      ) : null}
+      <EditorContent editor={editor} className="editor-content" />
+    </div>
+  );
+}
+
+/** The live, co-edited design document of a prototype. */
+export function PrototypeEditor({ docName, user, canWrite, roleLabel }: { docName: string; user: EditorUser; canWrite: boolean; roleLabel: string }) {
+  const collab = useCollabDocument(docName);
+  if (!collab) {
+    return (
+      <div className="editor">
+        <p className="editor-loading" aria-live="polite">
+          Loading the document…
+        </p>
+      </div>
+    );
+  }
+  return <LiveEditor collab={collab} user={user} canWrite={canWrite} roleLabel={roleLabel} />;
+}

@@ -1,0 +1,51 @@
+import type http from "node:http";
+import type { Sql } from "../db/index.js";
+import type { Services } from "../services/index.js";
+import { can, type Role } from "../../app/lib/policy.js";
+import { parseDocName } from "../../app/lib/editor/docName.js";
+import type { CollabIdentity } from "./connection.js";
+import { colorFor } from "../../app/lib/colors.js";
+
+export interface UpgradeRejection {
+  ok?: false;
+  status: number;
+  message: string;
+}
+
+export type UpgradeResult = { ok: true; docName: string; identity: CollabIdentity } | (UpgradeRejection & { ok: false });
+
+/**
+ * Decides an upgrade before any document is loaded: Origin (403), session (401),
+ * document name (404), the prototype and the user's membership (404 / 403).
+ */
+export async function authenticateUpgrade(
+  req: http.IncomingMessage,
+  { services, sql, appOrigin }: { services: Services; sql: Sql; appOrigin: string | null },
+): Promise<UpgradeResult> {
+  const url = new URL(req.url ?? "/", "http://placeholder");
+  const origin = req.headers.origin;
+  const expected = appOrigin ?? `http://${req.headers.host}`;
+  if (!origin || (origin !== expected && !(appOrigin === null && origin === `https://${req.headers.host}`))) {
+    return { ok: false, status: 403, message: "Origin not allowed" };
+  }
+  const { user } = await services.sessions.check(req.headers.cookie);
+  if (!user) return { ok: false, status: 401, message: "Sign in to open this document" };
+
+  // Only /collab/<docName>: any other path (e.g. "/abcdefg/<docName>") names no document.
+  const docName = url.pathname.startsWith("/collab/") ? url.pathname.slice("/collab/".length) : "";
+  const parsed = parseDocName(docName);
+  if (!parsed) return { ok: false, status: 404, message: "No such document" };
+
+  const [row] = await sql<{ role: Role | null }[]>`
+    select m.role from prototypes p
+    left join memberships m on m.workspace_id = p.workspace_id and m.user_id = ${user.id}
+    where p.id = ${parsed.id}`;
+  if (!row) return { ok: false, status: 404, message: "No such document" };
+  if (!row.role) return { ok: false, status: 403, message: "You are not a member of this workspace" };
+
+  return {
+    ok: true,
+    docName,
+    identity: { userId: user.id, name: user.name, color: colorFor(user.id), canWrite: can(row.role, "prototype.write") },
+  };
+}

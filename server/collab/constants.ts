@@ -1,0 +1,53 @@
+/** WebSocket close codes the collaboration server uses; 4xxx mirror HTTP statuses. */
+export const CloseCode = {
+  Normal: 1000,
+  /** Server shutting down (clients reconnect elsewhere / later). */
+  GoingAway: 1001,
+  /** A text frame or a message type the protocol does not know. */
+  UnsupportedData: 1003,
+  /** A frame over the size limit. */
+  MessageTooBig: 1009,
+  /** Too many documents in memory, all in use. */
+  TryAgainLater: 1013,
+  /** A binary message that does not decode as the y-websocket protocol. */
+  BadMessage: 4400,
+  Unauthorized: 4401,
+  Forbidden: 4403,
+  NotFound: 4404,
+  /**
+   * The connection sent messages faster than its rate limit. A standard code (policy
+   * violation), not 44xx: the y-websocket client gives up for good on 4400-4499, and a
+   * throttled editor should come back after its backoff.
+   */
+  RateLimited: 1008,
+} as const;
+
+/** y-websocket message types (first varuint of a frame). */
+export const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 } as const;
+
+export interface CollabLimits {
+  /** Largest frame accepted; bigger ones close the connection with 1009. */
+  maxMessageBytes: number;
+  /** Documents kept in memory; idle ones are evicted first. */
+  maxDocuments: number;
+  /** How long a document with no connections stays loaded. */
+  idleUnloadMs: number;
+  /** Group-commit window for the update log. */
+  groupCommitMs: number;
+  /** Logged updates after which a document is compacted into a snapshot. */
+  compactAfterUpdates: number;
+  /** Sustained messages per second per connection. */
+  messagesPerSecond: number;
+  /** Burst allowance on top of the sustained rate. */
+  messageBurst: number;
+}
+
+export const DEFAULT_COLLAB_LIMITS: CollabLimits = {
+  maxMessageBytes: 1024 * 1024,
+  maxDocuments: 1000,
+  idleUnloadMs: 30_000,
+  groupCommitMs: 4,
+  compactAfterUpdates: 500,
+  messagesPerSecond: 200,
+  messageBurst: 400,
+};

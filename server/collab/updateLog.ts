@@ -1,0 +1,126 @@
+import * as Y from "yjs";
+import type { Sql } from "../db/index.js";
+import type { Logger } from "../logger.js";
+
+interface Pending {
+  docName: string;
+  update: Uint8Array;
+  resolve: (seq: number) => void;
+}
+
+/** Retry delay after a failed append; the batch stays queued, never dropped. */
+const RETRY_MS = 250;
+
+export interface LoadedState {
+  /** Snapshot plus later updates, merged. Null when the document has no stored state. */
+  update: Uint8Array | null;
+  /** Highest log seq included. */
+  lastSeq: number;
+  /** Log entries on top of the snapshot (drives compaction). */
+  updatesSinceSnapshot: number;
+}
+
+/**
+ * The durable update log. Appends are group-committed: every update queued within a few
+ * milliseconds goes to Postgres in one INSERT, and each caller learns when its update is durable.
+ */
+export class UpdateLog {
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  /** Milliseconds of the latest appends, for the metrics. */
+  readonly latencies: number[] = [];
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly logger: Logger,
+    private readonly groupCommitMs: number,
+  ) {}
+
+  /** Queues an update; resolves with its log seq once it is committed. */
+  append(docName: string, update: Uint8Array): Promise<number> {
+    return new Promise((resolve) => {
+      this.queue.push({ docName, update, resolve });
+      this.schedule();
+    });
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private schedule(delay = this.groupCommitMs) {
+    if (this.timer || this.flushing) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+  }
+
+  /** Writes everything queued; safe to call at any time (shutdown awaits it). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (!this.queue.length) return;
+    const batch = this.queue;
+    this.queue = [];
+    const started = performance.now();
+    this.flushing = (async () => {
+      try {
+        const rows = await this.sql<{ seq: string }[]>`
+          insert into doc_updates ${this.sql(batch.map((p) => ({ doc_name: p.docName, update: Buffer.from(p.update) })))}
+          returning seq`;
+        const ms = performance.now() - started;
+        this.latencies.push(ms);
+        if (this.latencies.length > 1000) this.latencies.splice(0, this.latencies.length - 1000);
+        // Postgres returns rows of a multi-row INSERT ... RETURNING in VALUES order.
+        batch.forEach((p, i) => p.resolve(Number(rows[i].seq)));
+      } catch (error) {
+        this.logger.error({ err: error, updates: batch.length }, "update log append failed; retrying");
+        this.queue = batch.concat(this.queue);
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = null;
+    }
+    if (this.queue.length) this.schedule(0);
+  }
+
+  /** Reads the newest snapshot plus the updates after it. */
+  async load(docName: string): Promise<LoadedState> {
+    const [snapshot] = await this.sql<{ state: Buffer; last_seq: string }[]>`
+      select state, last_seq from doc_snapshots where doc_name = ${docName}`;
+    const afterSeq = snapshot ? Number(snapshot.last_seq) : 0;
+    const rows = await this.sql<{ seq: string; update: Buffer }[]>`
+      select seq, update from doc_updates where doc_name = ${docName} and seq > ${afterSeq} order by seq`;
+    const parts: Uint8Array[] = [];
+    if (snapshot) parts.push(new Uint8Array(snapshot.state));
+    for (const row of rows) parts.push(new Uint8Array(row.update));
+    return {
+      update: parts.length === 0 ? null : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
+      lastSeq: rows.length ? Number(rows[rows.length - 1].seq) : afterSeq,
+      updatesSinceSnapshot: rows.length,
+    };
+  }
+
+  /**
+   * Folds the log into one snapshot in a transaction: the snapshot is the state of `doc`, which
+   * contains every update up to `uptoSeq`; those log rows are then deleted.
+   */
+  async compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    await this.sql.begin(async (tx) => {
+      await tx`
+        insert into doc_snapshots (doc_name, state, last_seq, updated_at)
+        values (${docName}, ${Buffer.from(state)}, ${uptoSeq}, now())
+        on conflict (doc_name) do update
+          set state = excluded.state, last_seq = greatest(doc_snapshots.last_seq, excluded.last_seq), updated_at = now()`;
+      await tx`delete from doc_updates where doc_name = ${docName} and seq <= ${uptoSeq}`;
+    });
+  }
+}

@@ -1,0 +1,19 @@
+import type { Sql } from "../../server/db/index.js";
+
+const TABLES = ["users", "user_passwords", "sessions", "login_attempts", "workspaces", "memberships", "invites", "goals", "prototypes"] as const;
+
+/** Every row of every table, as JSON, to show a request changed nothing. */
+export async function snapshotTables(sql: Sql): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of TABLES) {
+    const [{ rows }] = await sql<{ rows: string }[]>`
+      select coalesce(json_agg(t order by t::text), '[]')::text as rows from ${sql(table)} t`;
+    out[table] = rows;
+  }
+  return out;
+}
+
+export async function countRows(sql: Sql, table: (typeof TABLES)[number]): Promise<number> {
+  const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from ${sql(table)}`;
+  return n;
+}
