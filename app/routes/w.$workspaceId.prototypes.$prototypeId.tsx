@@ -36,7 +36,8 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
     members: members.map((m) => ({ userId: m.userId, name: m.name })),
     canEdit,
     canArchive: can(workspace.role, "prototype.archive"),
-    canWrite: can(workspace.role, "prototype.write"),
+    // An archived prototype's document is frozen (the server refuses writes too) until restored.
+    canWrite: can(workspace.role, "prototype.write") && !prototype.archivedAt,
     docName: prototypeDocName(prototype.id),
     editorUser: { id: user.id, name: user.name, color: colorFor(user.id) },
   };
@@ -102,7 +103,16 @@ export default function PrototypePage() {
       <div className="records-layout">
         <section className="card document-card" aria-labelledby="document-heading">
           <h2 id="document-heading">Design document</h2>
-          <PrototypeEditor docName={docName} user={editorUser} canWrite={canWrite} roleLabel={ROLE_LABELS[workspace.role]} />
+          <PrototypeEditor
+            docName={docName}
+            user={editorUser}
+            canWrite={canWrite}
+            readOnlyNote={
+              archived
+                ? "Read-only: this prototype is archived. Restore it to edit the document."
+                : `Read-only: as ${ROLE_LABELS[workspace.role]} you can follow this document live but not change it.`
+            }
+          />
         </section>
         <div>
           {canEdit ? (

@@ -36,16 +36,17 @@ export async function authenticateUpgrade(
   const parsed = parseDocName(docName);
   if (!parsed) return { ok: false, status: 404, message: "No such document" };
 
-  const [row] = await sql<{ role: Role | null }[]>`
-    select m.role from prototypes p
+  const [row] = await sql<{ role: Role | null; archived: boolean }[]>`
+    select m.role, p.archived_at is not null as archived from prototypes p
     left join memberships m on m.workspace_id = p.workspace_id and m.user_id = ${user.id}
     where p.id = ${parsed.id}`;
   if (!row) return { ok: false, status: 404, message: "No such document" };
   if (!row.role) return { ok: false, status: 403, message: "You are not a member of this workspace" };
 
+  // An archived prototype's document is frozen until it is restored.
   return {
     ok: true,
     docName,
-    identity: { userId: user.id, name: user.name, color: colorFor(user.id), canWrite: can(row.role, "prototype.write") },
+    identity: { userId: user.id, name: user.name, color: colorFor(user.id), canWrite: can(row.role, "prototype.write") && !row.archived },
   };
 }

@@ -167,3 +167,26 @@ it("a reader that writes nothing is not counted, even on a document with deletio
   tampered.destroy();
   ce.destroy();
 });
+
+describe("an archived prototype", () => {
+  it("is read-only for editors too until it is restored", async () => {
+    const { workspace, docName } = await newPrototype(app);
+    const prototypeId = docName.slice("prototype.".length);
+    const editor = await memberClient(app, workspace.id, "editor");
+    await app.services.prototypes.setArchived({ workspaceId: workspace.id, prototypeId, archived: true });
+
+    const frozen = track(connectProvider(app, editor.client, docName));
+    await synced(frozen.provider);
+    const refused = await readMetric(app, REFUSED);
+    frozen.doc.getText("t").insert(0, "while-archived ");
+    await eventually(async () => (await readMetric(app, REFUSED)) >= refused + 1, "the write to an archived document is refused");
+    expect(await storedText(docName)).not.toContain("while-archived");
+    frozen.destroy();
+
+    await app.services.prototypes.setArchived({ workspaceId: workspace.id, prototypeId, archived: false });
+    const live = track(connectProvider(app, editor.client, docName));
+    await synced(live.provider);
+    live.doc.getText("t").insert(0, "after-restore ");
+    await eventually(async () => (await storedText(docName)).includes("after-restore"), "the restored document takes edits again");
+  });
+});

@@ -36,7 +36,7 @@ function ConnectionIndicator({ state, unsynced }: { state: ConnectionState; unsy
   );
 }
 
-function LiveEditor({ collab, user, canWrite, roleLabel }: { collab: CollabDocument; user: EditorUser; canWrite: boolean; roleLabel: string }) {
+function LiveEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDocument; user: EditorUser; canWrite: boolean; readOnlyNote: string }) {
   const { state, unsynced, synced } = useConnectionState(collab);
   const editor = useEditor(
     {
@@ -69,7 +69,7 @@ function LiveEditor({ collab, user, canWrite, roleLabel }: { collab: CollabDocum
   return (
     <div className="editor" data-synced={synced}>
       <div className="editor-bar">
-        {editor && canWrite ? <Toolbar editor={editor} /> : <p className="readonly-note">Read-only: as {roleLabel} you can follow this document live but not change it.</p>}
+        {editor && canWrite ? <Toolbar editor={editor} /> : <p className="readonly-note">{readOnlyNote}</p>}
         <div className="editor-status">
           <Presence provider={collab.provider} selfId={user.id} />
           <ConnectionIndicator state={state} unsynced={unsynced} />
@@ -86,7 +86,7 @@ function LiveEditor({ collab, user, canWrite, roleLabel }: { collab: CollabDocum
 }
 
 /** The live, co-edited design document of a prototype. */
-export function PrototypeEditor({ docName, user, canWrite, roleLabel }: { docName: string; user: EditorUser; canWrite: boolean; roleLabel: string }) {
+export function PrototypeEditor({ docName, user, canWrite, readOnlyNote }: { docName: string; user: EditorUser; canWrite: boolean; readOnlyNote: string }) {
   const collab = useCollabDocument(docName);
   if (!collab) {
     return (
@@ -97,5 +97,5 @@ export function PrototypeEditor({ docName, user, canWrite, roleLabel }: { docNam
       </div>
     );
   }
-  return <LiveEditor collab={collab} user={user} canWrite={canWrite} roleLabel={roleLabel} />;
+  return <LiveEditor collab={collab} user={user} canWrite={canWrite} readOnlyNote={readOnlyNote} />;
 }
