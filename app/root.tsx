@@ -1,5 +1,6 @@
 import type { LinksFunction, MetaFunction } from "@remix-run/node";
-import { Link, Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useRouteError } from "@remix-run/react";
+import { Link, Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLocation, useRouteError } from "@remix-run/react";
+import { useEffect, useRef } from "react";
 import stylesheet from "./styles/app.css";
 
 export const links: LinksFunction = () => [
@@ -33,7 +34,28 @@ export function Layout({ children }: { children: React.ReactNode }) {
   );
 }
 
+/**
+ * After a client-side move to another page, focus goes to the page's main region (as a full
+ * page load would reset it), unless the new page focused a field itself. Changes of the query
+ * string alone (filters, search) leave focus where the user is.
+ */
+function useFocusOnPageChange() {
+  const { pathname } = useLocation();
+  const previous = useRef(pathname);
+  useEffect(() => {
+    if (previous.current === pathname) return;
+    previous.current = pathname;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.closest("main")) return;
+    const main = document.getElementById("main");
+    if (!main) return;
+    if (!main.hasAttribute("tabindex")) main.setAttribute("tabindex", "-1");
+    main.focus({ preventScroll: true });
+  }, [pathname]);
+}
+
 export default function App() {
+  useFocusOnPageChange();
   return <Outlet />;
 }
 

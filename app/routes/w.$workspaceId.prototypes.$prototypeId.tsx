@@ -109,7 +109,7 @@ export default function PrototypePage() {
             canWrite={canWrite}
             readOnlyNote={
               archived
-                ? "Read-only: this prototype is archived. Restore it to edit the document."
+                ? "Read-only while archived: restore the prototype to edit its document."
                 : `Read-only: as ${ROLE_LABELS[workspace.role]} you can follow this document live but not change it.`
             }
           />

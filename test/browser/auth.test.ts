@@ -150,6 +150,21 @@ describe("auth and navigation", { timeout: 60_000 }, () => {
     expectNoConsoleErrors(kim);
   });
 
+  it("moving to another page by the sidebar puts focus on the new page's main content", async () => {
+    const kim = await person();
+    const { page } = kim;
+    await signInAs(kim, app, user.id);
+    await page.goto(`/w/${first.id}`);
+    await waitForHydration(page);
+    await page.getByRole("navigation", { name: "Workspace" }).getByRole("link", { name: "Goals" }).click();
+    await page.waitForURL((url) => url.pathname.endsWith("/goals"));
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("main");
+    // The next Tab continues inside the page, not back in the sidebar.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => Boolean(document.activeElement?.closest("main#main")))).toBe(true);
+    expectNoConsoleErrors(kim);
+  });
+
   it("an unknown URL shows the 404 page", async () => {
     const kim = await person();
     const { page } = kim;
