@@ -135,4 +135,21 @@ describe("live co-editing of a prototype", () => {
     expectNoConsoleErrors(bob);
     expectNoConsoleErrors(alice);
   });
+
+  it("the prototype list finds the prototype by words written in its document", async () => {
+    // The search projection is refreshed when the document is stored (compaction), not per keystroke.
+    await app.collab.registry.loaded(docName)!.compact();
+    const page = alice.page;
+    await page.goto(url.replace(/\/[^/]+$/, ""));
+    await waitForHydration(page);
+    await page.getByLabel("Search").fill("meanwhile");
+    await page.keyboard.press("Enter");
+    await page.waitForURL((u) => u.searchParams.get("q") === "meanwhile");
+    await page.getByRole("link", { name: "Coaching circles pilot" }).waitFor();
+    expect(await page.locator(".excerpt mark").allInnerTexts()).toContain("meanwhile");
+    await page.getByLabel("Search").fill("nonexistentword");
+    await page.keyboard.press("Enter");
+    await page.getByText("Nothing matches “nonexistentword”").waitFor();
+    expectNoConsoleErrors(alice);
+  });
 });

@@ -1,0 +1,426 @@
+/**
+ * Collaboration load benchmark (issue 3, "Benchmark"): the same scenarios against OUR collaboration
+ * server (authenticated, durable Postgres persistence) and the STOCK server of y-websocket@2.1.0
+ * (bin/server.cjs, in-memory only), each run as a child process so its CPU time and RSS can be read
+ * from /proc. Clients are the stock y-websocket provider in this process.
+ *
+ * Usage: npm run bench                      (our server on embedded PGlite in a temp dir)
+ *        BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench   (fresh database on that server)
+ *        BENCH_COLLAB_SECONDS=10 (edit phase length), BENCH_SCENARIOS=S1,S2 (subset)
+ *
+ * Fan-out latency: every edit sets a unique key in the Y.Map "bench" to its send time
+ * (performance.now(); all clients share this process and clock); every other client of the doc
+ * records arrival - send when the key appears. "delivery" percentiles are over all (edit, receiver)
+ * pairs; "all" percentiles are per edit, until the last receiver has it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import WebSocket from "ws";
+import * as Y from "yjs";
+import { WebsocketProvider } from "y-websocket";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 10);
+const ONLY = (process.env.BENCH_SCENARIOS ?? "S1,S2").split(",").map((s) => s.trim());
+const CLK_TCK = 100; // Linux USER_HZ
+const USERS = ["dana@example.com", "sam@example.com", "priya@example.com"];
+const PASSWORD = "pilotlab-demo";
+
+interface Scenario {
+  id: string;
+  docs: number;
+  clientsPerDoc: number;
+  editsPerSec: number;
+}
+const SCENARIOS: Scenario[] = [
+  { id: "S1", docs: 10, clientsPerDoc: 5, editsPerSec: 2 },
+  { id: "S2", docs: 1, clientsPerDoc: 50, editsPerSec: 1 },
+].filter((s) => ONLY.includes(s.id));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function percentile(sorted: number[], p: number) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const r2 = (n: number) => Math.round(n * 100) / 100;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // after "pid (comm) ": fields[0] is state (field 3); utime is field 14, stime field 15
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+function memKb(pid: number, key: "VmHWM" | "VmRSS"): number {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s+(\\d+)`, "m"));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** How a client reaches one document of a server. */
+interface Target {
+  kind: "ours" | "stock";
+  pid: number;
+  wsBase: string;
+  docNames: string[];
+  headersFor(clientIndex: number): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+function wsClass(headers: Record<string, string>) {
+  return class extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  } as unknown as typeof globalThis.WebSocket;
+}
+
+async function waitHttp(url: string, child: ChildProcess, output: () => string, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output()}`);
+    try {
+      const res = await fetch(url, { redirect: "manual" });
+      await res.arrayBuffer();
+      return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${output()}`);
+    await sleep(100);
+  }
+}
+
+function spawnServer(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (d) => (out = (out + d).slice(-4000)));
+  child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await Promise.race([exited, sleep(10_000)]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+  };
+  return { child, output: () => out, stop };
+}
+
+async function startStock(docs: number): Promise<Target> {
+  const port = await freePort();
+  const { child, output, stop } = spawnServer([path.join(ROOT, "node_modules/y-websocket-stock/bin/server.cjs")], { HOST: "127.0.0.1", PORT: String(port) });
+  await waitHttp(`http://127.0.0.1:${port}/`, child, output);
+  const run = randomBytes(3).toString("hex");
+  return {
+    kind: "stock",
+    pid: child.pid!,
+    wsBase: `ws://127.0.0.1:${port}`,
+    docNames: Array.from({ length: docs }, (_, i) => `bench-${run}-${i}`),
+    headersFor: () => ({}),
+    stop,
+  };
+}
+
+async function startOurs(docs: number): Promise<Target> {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = { PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "1", LOG_LEVEL: "warn" };
+  let cleanup: () => Promise<void>;
+  const external = process.env.BENCH_DATABASE_URL;
+  if (external) {
+    const name = `pilotlab_collab_bench_${randomBytes(4).toString("hex")}`;
+    const admin = postgres(external, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name}`);
+    const url = new URL(external);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+    cleanup = async () => {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    };
+  } else {
+    const dir = mkdtempSync(path.join(tmpdir(), "pilotlab-bench-"));
+    env.DATA_DIR = dir;
+    delete process.env.DATABASE_URL;
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+  }
+  const { child, output, stop } = spawnServer(["--import", "tsx", path.join(ROOT, "server/index.ts")], env);
+  try {
+    await waitHttp(`${origin}/login`, child, output);
+    const cookies: string[] = [];
+    for (const email of USERS) {
+      const res = await fetch(`${origin}/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin },
+        body: new URLSearchParams({ email, password: PASSWORD }),
+      });
+      await res.arrayBuffer();
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith("pilotlab_session="));
+      if (!cookie) throw new Error(`login as ${email} failed (${res.status})`);
+      cookies.push(cookie.split(";")[0]);
+    }
+    const home = await fetch(`${origin}/`, { redirect: "manual", headers: { cookie: cookies[0] } });
+    await home.arrayBuffer();
+    const workspaceId = home.headers.get("location")?.match(/\/w\/([^/?#]+)/)?.[1];
+    if (!workspaceId) throw new Error(`no workspace redirect from / (${home.status})`);
+    const docNames: string[] = [];
+    for (let i = 0; i < docs; i++) {
+      const res = await fetch(`${origin}/w/${workspaceId}/prototypes/new`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { origin, cookie: cookies[0] },
+        body: new URLSearchParams({ title: `Bench prototype ${i + 1}`, stage: "idea", ownerId: "", goalId: "" }),
+      });
+      await res.arrayBuffer();
+      const id = res.headers.get("location")?.match(/\/prototypes\/([0-9a-f-]{36})/)?.[1];
+      if (!id) throw new Error(`creating a prototype failed (${res.status})`);
+      docNames.push(`prototype.${id}`);
+    }
+    return {
+      kind: "ours",
+      pid: child.pid!,
+      wsBase: `ws://127.0.0.1:${port}/collab`,
+      docNames,
+      headersFor: (i) => ({ cookie: cookies[i % cookies.length], origin }),
+      stop: async () => {
+        await stop();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await stop();
+    await cleanup();
+    throw error;
+  }
+}
+
+interface Client {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+  docIndex: number;
+  id: string;
+  closes: number;
+}
+
+function connect(target: Target, docIndex: number, clientIndex: number): { client: Client; synced: Promise<number> } {
+  const doc = new Y.Doc();
+  const started = performance.now();
+  const provider = new WebsocketProvider(target.wsBase, target.docNames[docIndex], doc, {
+    WebSocketPolyfill: wsClass(target.headersFor(clientIndex)),
+    disableBc: true,
+  });
+  const client: Client = { doc, provider, docIndex, id: `c${clientIndex}`, closes: 0 };
+  provider.on("connection-close", () => client.closes++);
+  const synced = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`client ${clientIndex} did not sync in 30 s`)), 30_000);
+    const onSync = (isSynced: boolean) => {
+      if (!isSynced) return;
+      clearTimeout(timer);
+      provider.off("sync", onSync);
+      resolve(performance.now() - started);
+    };
+    provider.on("sync", onSync);
+  });
+  return { client, synced };
+}
+
+const sortedJson = (o: Record<string, unknown>) => JSON.stringify(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
+
+function sameState(a: Y.Doc, b: Y.Doc) {
+  // Same state vector and delete set, and the same benchmark entries.
+  return Y.equalSnapshots(Y.snapshot(a), Y.snapshot(b)) && sortedJson(a.getMap("bench").toJSON()) === sortedJson(b.getMap("bench").toJSON());
+}
+
+async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
+  const clients: Client[] = [];
+  const syncs: Promise<number>[] = [];
+  for (let d = 0; d < s.docs; d++) {
+    for (let c = 0; c < s.clientsPerDoc; c++) {
+      const { client, synced } = connect(target, d, d * s.clientsPerDoc + c);
+      client.id = `d${d}c${c}`;
+      clients.push(client);
+      syncs.push(synced);
+    }
+  }
+  const syncTimes = (await Promise.all(syncs)).sort((a, b) => a - b);
+
+  // Record deliveries.
+  const deliveries: number[] = [];
+  const perEdit = new Map<string, { sent: number; got: number; last: number }>();
+  for (const cl of clients) {
+    cl.doc.getMap("bench").observe((event) => {
+      if (event.transaction.local) return;
+      const now = performance.now();
+      for (const key of event.keysChanged) {
+        const sent = event.target.get(key) as number;
+        deliveries.push(now - sent);
+        const e = perEdit.get(key);
+        if (e) {
+          e.got++;
+          e.last = now;
+        }
+      }
+    });
+  }
+
+  await sleep(500); // let awareness settle
+  const cpu0 = cpuSeconds(target.pid);
+  const t0 = performance.now();
+  const interval = 1000 / s.editsPerSec;
+  const timers: NodeJS.Timeout[] = [];
+  let edits = 0;
+  for (const cl of clients) {
+    let seq = 0;
+    const edit = () => {
+      const key = `${cl.id}:${seq++}`;
+      const sent = performance.now();
+      perEdit.set(key, { sent, got: 0, last: 0 });
+      cl.doc.getMap("bench").set(key, sent);
+      edits++;
+    };
+    timers.push(
+      setTimeout(() => {
+        edit();
+        timers.push(setInterval(edit, interval));
+      }, Math.random() * interval),
+    );
+  }
+  let peakRssKb = 0;
+  const sampler = setInterval(() => (peakRssKb = Math.max(peakRssKb, memKb(target.pid, "VmRSS"))), 250);
+  await sleep(seconds * 1000);
+  for (const t of timers) clearTimeout(t);
+  const editPhaseEnd = performance.now();
+  // Drain: wait until every edit reached every other client of its doc (or 10 s).
+  const expected = edits * (s.clientsPerDoc - 1);
+  const drainDeadline = Date.now() + 10_000;
+  while (deliveries.length < expected && Date.now() < drainDeadline) await sleep(20);
+  const elapsed = (Math.max(editPhaseEnd, ...[...perEdit.values()].map((e) => e.last)) - t0) / 1000;
+  const cpu = cpuSeconds(target.pid) - cpu0;
+  clearInterval(sampler);
+  peakRssKb = Math.max(peakRssKb, memKb(target.pid, "VmRSS"));
+  const hwmKb = memKb(target.pid, "VmHWM");
+
+  // Convergence: all clients of each doc equal; then a fresh client per doc gets the same state.
+  await sleep(300);
+  let converged = true;
+  let freshConverged = true;
+  for (let d = 0; d < s.docs; d++) {
+    const group = clients.filter((c) => c.docIndex === d);
+    for (const c of group.slice(1)) if (!sameState(group[0].doc, c.doc)) converged = false;
+  }
+  const fresh = Array.from({ length: s.docs }, (_, d) => connect(target, d, 0));
+  await Promise.all(fresh.map((f) => f.synced));
+  for (const [d, f] of fresh.entries()) {
+    const ref = clients.find((c) => c.docIndex === d)!;
+    if (!sameState(ref.doc, f.client.doc)) freshConverged = false;
+  }
+  const reconnects = clients.reduce((n, c) => n + c.closes, 0);
+  for (const c of [...clients, ...fresh.map((f) => f.client)]) {
+    c.provider.destroy();
+    c.doc.destroy();
+  }
+
+  deliveries.sort((a, b) => a - b);
+  const allLat = [...perEdit.values()].filter((e) => e.got === s.clientsPerDoc - 1).map((e) => e.last - e.sent).sort((a, b) => a - b);
+  return {
+    scenario: s.id,
+    server: target.kind,
+    docs: s.docs,
+    clients: clients.length,
+    seconds: r2(elapsed),
+    edits,
+    deliveries: deliveries.length,
+    expectedDeliveries: expected,
+    p50Ms: r2(percentile(deliveries, 50)),
+    p95Ms: r2(percentile(deliveries, 95)),
+    p99Ms: r2(percentile(deliveries, 99)),
+    maxMs: r2(deliveries[deliveries.length - 1] ?? NaN),
+    allP99Ms: r2(percentile(allLat, 99)),
+    deliveredPerSec: Math.round(deliveries.length / elapsed),
+    cpuSeconds: r2(cpu),
+    cpuUsPerDelivery: r2((cpu * 1e6) / Math.max(1, deliveries.length)),
+    peakRssMb: r2(Math.max(peakRssKb, hwmKb) / 1024),
+    firstSyncMedianMs: r2(percentile(syncTimes, 50)),
+    firstSyncMaxMs: r2(syncTimes[syncTimes.length - 1]),
+    reconnects,
+    converged,
+    freshClientConverged: freshConverged,
+  };
+}
+
+type Result = Awaited<ReturnType<typeof runScenario>>;
+const results: Result[] = [];
+const dbLabel = process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "embedded PGlite";
+console.log(`\ncollaboration load benchmark: ${SECONDS} s per run; ours = Pilotlab (${dbLabel}, auth on), stock = y-websocket@2.1.0 bin/server.cjs`);
+process.setMaxListeners(0); // each y-websocket provider adds a process "exit" listener
+{
+  // Warm up the load generator (JIT, module loading) so the first measured run is not penalised.
+  const warm = await startStock(SCENARIOS[0].docs);
+  try {
+    await runScenario(SCENARIOS[0], warm, 2);
+  } finally {
+    await warm.stop();
+  }
+}
+for (const s of SCENARIOS) {
+  for (const kind of ["stock", "ours"] as const) {
+    const target = kind === "ours" ? await startOurs(s.docs) : await startStock(s.docs);
+    try {
+      const r = await runScenario(s, target);
+      results.push(r);
+      console.log(JSON.stringify({ ...r, database: kind === "ours" ? dbLabel : "none (memory)" }));
+    } finally {
+      await target.stop();
+    }
+  }
+}
+
+const cols: [string, (r: Result) => string | number | boolean][] = [
+  ["scen", (r) => r.scenario],
+  ["server", (r) => r.server],
+  ["clients", (r) => r.clients],
+  ["p50ms", (r) => r.p50Ms],
+  ["p95ms", (r) => r.p95Ms],
+  ["p99ms", (r) => r.p99Ms],
+  ["deliv/s", (r) => r.deliveredPerSec],
+  ["cpu s", (r) => r.cpuSeconds],
+  ["cpu µs/deliv", (r) => r.cpuUsPerDelivery],
+  ["peak RSS MB", (r) => r.peakRssMb],
+  ["sync p50 ms", (r) => r.firstSyncMedianMs],
+  ["reconn", (r) => r.reconnects],
+  ["converged", (r) => r.converged && r.freshClientConverged],
+  ["lost", (r) => r.expectedDeliveries - r.deliveries],
+];
+const rows = [cols.map(([h]) => h), ...results.map((r) => cols.map(([, f]) => String(f(r))))];
+const widths = cols.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+for (const row of rows) console.log(row.map((v, i) => v.padStart(widths[i])).join("  "));
+for (const s of SCENARIOS) {
+  const ours = results.find((r) => r.scenario === s.id && r.server === "ours");
+  const stock = results.find((r) => r.scenario === s.id && r.server === "stock");
+  if (!ours || !stock) continue;
+  const p99 = ours.p99Ms / stock.p99Ms;
+  const cpu = ours.cpuUsPerDelivery / stock.cpuUsPerDelivery;
+  const ok = (x: number) => (x <= 1.5 ? "within 1.5x target" : "MISSES 1.5x target");
+  console.log(`${s.id} ours/stock: p99 latency ${p99.toFixed(2)} (${ok(p99)}), CPU per delivered update ${cpu.toFixed(2)} (${ok(cpu)})`);
+}
+const failed = results.filter((r) => !r.converged || !r.freshClientConverged);
+if (failed.length) {
+  console.error(`convergence FAILED in: ${failed.map((r) => `${r.scenario}/${r.server}`).join(", ")}`);
+  process.exitCode = 1;
+}
