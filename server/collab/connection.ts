@@ -6,7 +6,7 @@ import * as decoding from "lib0/decoding";
 import * as awarenessProtocol from "y-protocols/awareness";
 import * as syncProtocol from "y-protocols/sync";
 import type { Logger } from "../logger.js";
-import { CloseCode, MessageType, type CollabLimits } from "./constants.js";
+import { CloseCode, MAX_AWARENESS_ENTRIES, MessageType, type CollabLimits } from "./constants.js";
 import type { CollabMetrics } from "./metrics.js";
 import type { Peer, SharedDoc } from "./sharedDoc.js";
 
@@ -169,6 +169,7 @@ export function serveConnection(options: {
     const update = decoding.readVarUint8Array(decoder);
     const input = decoding.createDecoder(update);
     const count = decoding.readVarUint(input);
+    if (count > MAX_AWARENESS_ENTRIES) throw new ProtocolError(`awareness message with ${count} entries`);
     const owned = new Set<number>();
     for (const p of doc.peers.values()) if (p !== peer) for (const id of p.clientIds) owned.add(id);
     const entries: [number, number, string][] = [];

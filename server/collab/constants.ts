@@ -22,6 +22,9 @@ export const CloseCode = {
   RateLimited: 1008,
 } as const;
 
+/** Presence entries one awareness message may carry (a client announces itself; a few spare). */
+export const MAX_AWARENESS_ENTRIES = 8;
+
 /** y-websocket message types (first varuint of a frame). */
 export const MessageType = { Sync: 0, Awareness: 1, Auth: 2, QueryAwareness: 3 } as const;
 

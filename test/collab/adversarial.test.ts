@@ -9,6 +9,7 @@ import { connectProvider, eventually, synced, type CollabClient } from "../helpe
 import {
   MSG_SYNC,
   newPrototype,
+  awarenessMessage,
   queryAwarenessMessage,
   RawClient,
   readMetric,
@@ -254,6 +255,13 @@ describe("bad input closes only its own connection and changes nothing", () => {
       encoding.writeVarUint(e, 1);
       encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
       raw.send(encoding.toUint8Array(e));
+    }, [4400], "bad-message");
+  });
+
+  it("an awareness message announcing many clients at once: 4400", async () => {
+    await expectContained((raw) => {
+      const entries = Array.from({ length: 40 }, (_, i) => ({ clientId: 10_000 + i, clock: 1, state: { user: { name: "ghost" } } }));
+      raw.send(awarenessMessage(entries));
     }, [4400], "bad-message");
   });
 
