@@ -6,7 +6,7 @@
  *
  * Usage: npm run bench                      (our server on embedded PGlite in a temp dir)
  *        BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench   (fresh database on that server)
- *        BENCH_COLLAB_SECONDS=10 (edit phase length), BENCH_SCENARIOS=S1,S2 (subset)
+ *        BENCH_COLLAB_SECONDS=10 (edit phase length), BENCH_SCENARIOS=S1,S2,S3 (default; pick a subset)
  *
  * Fan-out latency: every edit sets a unique key in the Y.Map "bench" to its send time
  * (performance.now(); all clients share this process and clock); every other client of the doc
@@ -27,7 +27,7 @@ import { WebsocketProvider } from "y-websocket";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 10);
-const ONLY = (process.env.BENCH_SCENARIOS ?? "S1,S2").split(",").map((s) => s.trim());
+const ONLY = (process.env.BENCH_SCENARIOS ?? "S1,S2,S3").split(",").map((s) => s.trim());
 const CLK_TCK = 100; // Linux USER_HZ
 const USERS = ["dana@example.com", "sam@example.com", "priya@example.com"];
 const PASSWORD = "pilotlab-demo";
@@ -41,6 +41,8 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { id: "S1", docs: 10, clientsPerDoc: 5, editsPerSec: 2 },
   { id: "S2", docs: 1, clientsPerDoc: 50, editsPerSec: 1 },
+  // Connection scale: no edit phase, only connect + first sync of every client.
+  { id: "S3", docs: 500, clientsPerDoc: 2, editsPerSec: 0 },
 ].filter((s) => ONLY.includes(s.id));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -179,19 +181,24 @@ async function startOurs(docs: number): Promise<Target> {
     await home.arrayBuffer();
     const workspaceId = home.headers.get("location")?.match(/\/w\/([^/?#]+)/)?.[1];
     if (!workspaceId) throw new Error(`no workspace redirect from / (${home.status})`);
-    const docNames: string[] = [];
-    for (let i = 0; i < docs; i++) {
-      const res = await fetch(`${origin}/w/${workspaceId}/prototypes/new`, {
-        method: "POST",
-        redirect: "manual",
-        headers: { origin, cookie: cookies[0] },
-        body: new URLSearchParams({ title: `Bench prototype ${i + 1}`, stage: "idea", ownerId: "", goalId: "" }),
-      });
-      await res.arrayBuffer();
-      const id = res.headers.get("location")?.match(/\/prototypes\/([0-9a-f-]{36})/)?.[1];
-      if (!id) throw new Error(`creating a prototype failed (${res.status})`);
-      docNames.push(`prototype.${id}`);
-    }
+    const docNames: string[] = new Array(docs);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(8, docs) }, async () => {
+        for (let i = next++; i < docs; i = next++) {
+          const res = await fetch(`${origin}/w/${workspaceId}/prototypes/new`, {
+            method: "POST",
+            redirect: "manual",
+            headers: { origin, cookie: cookies[0] },
+            body: new URLSearchParams({ title: `Bench prototype ${i + 1}`, stage: "idea", ownerId: "", goalId: "" }),
+          });
+          await res.arrayBuffer();
+          const id = res.headers.get("location")?.match(/\/prototypes\/([0-9a-f-]{36})/)?.[1];
+          if (!id) throw new Error(`creating a prototype failed (${res.status})`);
+          docNames[i] = `prototype.${id}`;
+        }
+      }),
+    );
     return {
       kind: "ours",
       pid: child.pid!,
@@ -250,6 +257,8 @@ function sameState(a: Y.Doc, b: Y.Doc) {
 async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
   const clients: Client[] = [];
   const syncs: Promise<number>[] = [];
+  const connectCpu0 = cpuSeconds(target.pid);
+  const connectStarted = performance.now();
   for (let d = 0; d < s.docs; d++) {
     for (let c = 0; c < s.clientsPerDoc; c++) {
       const { client, synced } = connect(target, d, d * s.clientsPerDoc + c);
@@ -277,6 +286,28 @@ async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
         }
       }
     });
+  }
+
+  if (s.editsPerSec === 0) {
+    const connectAll = performance.now() - connectStarted;
+    const result = {
+      scenario: s.id,
+      server: target.kind,
+      docs: s.docs,
+      clients: clients.length,
+      connectAllMs: Math.round(connectAll),
+      cpuSeconds: r2(cpuSeconds(target.pid) - connectCpu0),
+      peakRssMb: r2(memKb(target.pid, "VmHWM") / 1024),
+      firstSyncMedianMs: r2(percentile(syncTimes, 50)),
+      firstSyncP99Ms: r2(percentile(syncTimes, 99)),
+      firstSyncMaxMs: r2(syncTimes[syncTimes.length - 1]),
+      reconnects: clients.reduce((n, c) => n + c.closes, 0),
+    };
+    for (const c of clients) {
+      c.provider.destroy();
+      c.doc.destroy();
+    }
+    return result;
   }
 
   await sleep(500); // let awareness settle
@@ -364,8 +395,11 @@ async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
   };
 }
 
-type Result = Awaited<ReturnType<typeof runScenario>>;
+type AnyResult = Awaited<ReturnType<typeof runScenario>>;
+type Result = Exclude<AnyResult, { connectAllMs: number }>;
+type ScaleResult = Extract<AnyResult, { connectAllMs: number }>;
 const results: Result[] = [];
+const scaleResults: ScaleResult[] = [];
 const dbLabel = process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "embedded PGlite";
 console.log(`\ncollaboration load benchmark: ${SECONDS} s per run; ours = Pilotlab (${dbLabel}, auth on), stock = y-websocket@2.1.0 bin/server.cjs`);
 process.setMaxListeners(0); // each y-websocket provider adds a process "exit" listener
@@ -383,7 +417,8 @@ for (const s of SCENARIOS) {
     const target = kind === "ours" ? await startOurs(s.docs) : await startStock(s.docs);
     try {
       const r = await runScenario(s, target);
-      results.push(r);
+      if ("connectAllMs" in r) scaleResults.push(r);
+      else results.push(r);
       console.log(JSON.stringify({ ...r, database: kind === "ours" ? dbLabel : "none (memory)" }));
     } finally {
       await target.stop();
@@ -409,7 +444,13 @@ const cols: [string, (r: Result) => string | number | boolean][] = [
 ];
 const rows = [cols.map(([h]) => h), ...results.map((r) => cols.map(([, f]) => String(f(r))))];
 const widths = cols.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-for (const row of rows) console.log(row.map((v, i) => v.padStart(widths[i])).join("  "));
+if (results.length) for (const row of rows) console.log(row.map((v, i) => v.padStart(widths[i])).join("  "));
+for (const r of scaleResults) {
+  console.log(
+    `${r.scenario} ${r.server}: ${r.clients} clients on ${r.docs} docs all synced in ${r.connectAllMs} ms; first sync p50 ${r.firstSyncMedianMs} / p99 ${r.firstSyncP99Ms} ms; ` +
+      `server CPU ${r.cpuSeconds} s, peak RSS ${r.peakRssMb} MB, reconnects ${r.reconnects}`,
+  );
+}
 for (const s of SCENARIOS) {
   const ours = results.find((r) => r.scenario === s.id && r.server === "ours");
   const stock = results.find((r) => r.scenario === s.id && r.server === "stock");
