@@ -60,6 +60,10 @@ export function useConnectionState({ doc, provider }: CollabDocument): { state: 
     };
     provider.on("status", onStatus);
     provider.on("sync", onSync);
+    // The provider may have connected and synced between the first render and this effect.
+    setStatus(provider.wsconnected ? "connected" : "connecting");
+    setSynced(provider.synced);
+    setOnline(navigator.onLine);
     doc.on("update", onUpdate);
     window.addEventListener("online", goOnline);
     window.addEventListener("offline", goOffline);
