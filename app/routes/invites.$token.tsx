@@ -1,3 +1,4 @@
+import { isServiceError } from "~/lib/actions.server";
 import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useParams } from "@remix-run/react";
 import { z } from "zod";
@@ -72,8 +73,8 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
     throw redirect(`/w/${workspaceId}`);
   } catch (error) {
     if (error instanceof Response) throw error;
-    if (typeof error === "object" && error !== null && (error as { kind?: string }).kind === "ServiceError") {
-      const { code, message } = error as { code: string; message: string };
+    if (isServiceError(error)) {
+      const { code, message } = error;
       return data({ error: message, code }, { status: code === "not_found" ? 404 : code === "gone" ? 410 : 400 });
     }
     throw error;

@@ -1,3 +1,4 @@
+import { isServiceError } from "~/lib/actions.server";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { Brand } from "~/components/Brand";
@@ -33,9 +34,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw redirect(redirectTo, { headers: { "Set-Cookie": cookie } });
   } catch (error) {
     if (error instanceof Response) throw error;
-    if ((error as { kind?: string }).kind === "ServiceError") {
-      const e = error as { field?: string; message: string };
-      return data({ fieldErrors: { [e.field ?? "form"]: e.message }, formError: null, values }, { status: 400 });
+    if (isServiceError(error)) {
+      return data({ fieldErrors: { [error.field ?? "form"]: error.message }, formError: null, values }, { status: 400 });
     }
     throw error;
   }

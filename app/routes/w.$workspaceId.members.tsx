@@ -1,3 +1,4 @@
+import { isServiceError } from "~/lib/actions.server";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation, useSearchParams } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
@@ -62,10 +63,7 @@ function reply(result: ActionResult, status = 200) {
 
 /** Expected refusals from a service, duck-typed across the bundle boundary. */
 function asServiceError(error: unknown): { code: string; message: string; field?: string } | null {
-  if (typeof error === "object" && error !== null && (error as { kind?: string }).kind === "ServiceError") {
-    return error as { code: string; message: string; field?: string };
-  }
-  return null;
+  return isServiceError(error) ? error : null;
 }
 
 export async function loader({ context, request, params }: LoaderFunctionArgs) {

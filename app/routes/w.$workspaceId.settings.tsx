@@ -1,3 +1,4 @@
+import { isServiceError } from "~/lib/actions.server";
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
@@ -28,8 +29,8 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
   try {
     await context.services.workspaces.rename({ workspaceId: workspace.id, name: form.data.name });
   } catch (error) {
-    if (typeof error === "object" && error !== null && (error as { kind?: string }).kind === "ServiceError") {
-      const { code, message, field } = error as { code: string; message: string; field?: string };
+    if (isServiceError(error)) {
+      const { code, message, field } = error;
       const fieldErrors: Record<string, string> = field ? { [field]: message } : {};
       return data({ fieldErrors, formError: field ? null : message, values: { name: form.data.name } }, { status: code === "not_found" ? 404 : 400 });
     }
