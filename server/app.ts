@@ -113,7 +113,7 @@ export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
   const db = givenDb ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {
     const services = createServices({ sql: db.sql, secureCookies: config.secureCookies });
-    const seed = config.seedDemo ? await seedDemo({ sql: db.sql, services }) : null;
+    const seed = config.seedDemo ? await seedDemo({ sql: db.sql }) : null;
     const collab = new CollabServer({
       sql: db.sql,
       services,

@@ -1,5 +1,4 @@
 import type { Sql } from "./db/index.js";
-import type { Services } from "./services/index.js";
 import type { Role } from "../app/lib/policy.js";
 import type { Stage } from "../app/lib/domain.js";
 import { hashPassword } from "./auth/password.js";
@@ -50,7 +49,7 @@ export interface SeedResult {
 }
 
 /** Seeds a demo workspace into an empty database; leaves any database with users alone. */
-export async function seedDemo({ sql }: { sql: Sql; services: Services }): Promise<SeedResult> {
+export async function seedDemo({ sql }: { sql: Sql }): Promise<SeedResult> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const seeded = await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(${SEED_LOCK_KEY})`;

@@ -1,3 +1,4 @@
+import { unescapeHtml } from "./pages.js";
 /** A tiny cookie-keeping HTTP client that behaves like a same-origin browser form. */
 export class HttpClient {
   cookies = new Map<string, string>();
@@ -65,13 +66,7 @@ export function fakeIp(): string {
 
 /** A response body with React's HTML escapes undone, to search for visible text. */
 export async function pageText(res: Response): Promise<string> {
-  const html = await res.text();
-  return html
-    .replace(/&#x27;|&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&amp;/g, "&");
+  return unescapeHtml(await res.text());
 }
 
 /** A page that requires login (part of the foundation, so it exists whatever else is being built). */

@@ -29,7 +29,8 @@ export async function roleOf(app: TestServer, workspaceId: string, userId: strin
   return row?.role ?? null;
 }
 
-function unescapeHtml(text: string): string {
+/** Undoes the HTML escapes React writes into text. */
+export function unescapeHtml(text: string): string {
   return text
     .replace(/&#x27;|&#39;/g, "'")
     .replace(/&quot;/g, '"')

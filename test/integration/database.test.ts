@@ -187,7 +187,7 @@ describe("demo seed", () => {
     const { list, end } = clients(2);
     let results;
     try {
-      results = await Promise.all(list.map((sql) => seedDemo({ sql, services: createServices({ sql, secureCookies: false }) })));
+      results = await Promise.all(list.map((sql) => seedDemo({ sql })));
     } finally {
       await end();
     }
@@ -215,7 +215,7 @@ describe("demo seed", () => {
     await emptyDatabase();
     await migrate(db.sql);
     await db.sql`insert into users (name, email) values ('Real Person', 'real@example.com')`;
-    const result = await seedDemo({ sql: db.sql, services: createServices({ sql: db.sql, secureCookies: false }) });
+    const result = await seedDemo({ sql: db.sql });
     expect(result).toEqual({ seeded: false, demoLogin: null });
     const [{ n }] = await db.sql<{ n: number }[]>`select count(*)::int as n from workspaces`;
     expect(n).toBe(0);
