@@ -14,6 +14,7 @@ import { acceptedContentType } from "./http/contentType.js";
 import { seedDemo, type SeedResult } from "./seed.js";
 import { CollabServer } from "./collab/index.js";
 import type { CollabLimits } from "./collab/constants.js";
+import { LrsSender, type LrsSenderOptions } from "./feedback/lrs.js";
 import type { AppLoadContext } from "@remix-run/node";
 import "./context.js";
 
@@ -25,6 +26,8 @@ export interface Pilotlab {
   db: Database;
   services: Services;
   collab: CollabServer;
+  /** Sends queued xAPI statements to workspaces' LRSs. */
+  lrs: LrsSender;
   /** http://host:port the server listens on. */
   url: string;
   seed: SeedResult | null;
@@ -38,6 +41,8 @@ export interface StartOptions {
   db?: Database;
   /** Overrides of the collaboration limits (tests, benchmarks). */
   collabLimits?: Partial<CollabLimits>;
+  /** Overrides of the LRS sender's timing (tests). */
+  lrsOptions?: Partial<LrsSenderOptions>;
 }
 
 async function loadBuild(): Promise<ServerBuild> {
@@ -112,7 +117,7 @@ export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
   const build = await loadBuild();
   const db = givenDb ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   try {
-    const services = createServices({ sql: db.sql, secureCookies: config.secureCookies });
+    const services = createServices({ sql: db.sql, secureCookies: config.secureCookies, xapiBase: config.appOrigin ?? undefined });
     const seed = config.seedDemo ? await seedDemo({ sql: db.sql }) : null;
     const collab = new CollabServer({
       sql: db.sql,
@@ -121,6 +126,7 @@ export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
       appOrigin: config.appOrigin,
       limits: { maxMessageBytes: config.collabMaxMessageBytes, ...options.collabLimits },
     });
+    const lrs = new LrsSender({ sql: db.sql, logger }, options.lrsOptions);
     const app = createExpressApp({ config, logger, services, build, collab });
     const server = http.createServer(app);
     collab.attach(server);
@@ -131,17 +137,19 @@ export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
+    lrs.start();
 
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         await collab.close();
+        await lrs.stop();
         server.closeAllConnections();
         await httpClosed;
         if (!givenDb) await db.close();
       })());
-    return { server, db, services, collab, url, seed, close };
+    return { server, db, services, collab, lrs, url, seed, close };
   } catch (error) {
     if (!givenDb) await db.close();
     throw error;

@@ -36,11 +36,13 @@ export const ACTIONS = [
   "prototype.edit",
   "prototype.archive",
   "prototype.write", // the live document: editing its text
+  "feedback.manage", // build, open, close feedback forms and their public links
+  "workspace.integrations", // the Learning Record Store connection (credentials)
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const READ: Action[] = ["workspace.view", "members.view"];
-const WRITE_PROTOTYPES: Action[] = ["prototype.create", "prototype.edit", "prototype.write"];
+const WRITE_PROTOTYPES: Action[] = ["prototype.create", "prototype.edit", "prototype.write", "feedback.manage"];
 const MANAGE_CONTENT: Action[] = [...WRITE_PROTOTYPES, "prototype.archive", "goal.create", "goal.edit", "goal.archive"];
 
 export const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {

@@ -10,6 +10,11 @@ import { can, ROLE_LABELS, type Action } from "~/lib/policy";
 import { colorFor } from "~/lib/colors";
 import { prototypeDocName } from "~/lib/editor/docName";
 import { PrototypeEditor } from "~/components/editor/PrototypeEditor";
+import { MemberNamesProvider } from "~/components/editor/ExperimentCardView";
+import { useCollabDocument } from "~/components/editor/useCollabDocument";
+import { ExperimentsBoard } from "~/components/experiments/Board";
+import type { CardEvidence } from "~/components/experiments/evidence";
+import { loadCardEvidence } from "~/lib/feedback/cardEvidence.server";
 import { prototypeSchema } from "~/lib/schemas";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.prototype.title} · Pilotlab` : "Prototype · Pilotlab" }];
@@ -20,9 +25,13 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const prototype = await context.services.prototypes.get({ workspaceId: workspace.id, prototypeId });
   if (!prototype) throw notFound("This prototype doesn't exist in this workspace.");
   const canEdit = can(workspace.role, "prototype.edit");
-  const [goals, members] = canEdit
-    ? await Promise.all([context.services.goals.list({ workspaceId: workspace.id }), context.services.workspaces.members(workspace.id)])
-    : [[], []];
+  // Members for every role: the experiment cards show their owners' names to readers too.
+  const [goals, members, evidence] = await Promise.all([
+    canEdit ? context.services.goals.list({ workspaceId: workspace.id }) : Promise.resolve([]),
+    context.services.workspaces.members(workspace.id),
+    // Experiment criteria bound to feedback questions, with what the answers say now.
+    loadCardEvidence(context, { workspaceId: workspace.id, prototypeId }),
+  ]);
   const goalChoices = goals.map((g) => ({ id: g.id, title: g.title, archivedAt: g.archivedAt }));
   // An archived goal can't be chosen anew, but the one already linked stays selectable so saving keeps it.
   if (canEdit && prototype.goalId && !goalChoices.some((g) => g.id === prototype.goalId)) {
@@ -40,6 +49,7 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
     canWrite: can(workspace.role, "prototype.write") && !prototype.archivedAt,
     docName: prototypeDocName(prototype.id),
     editorUser: { id: user.id, name: user.name, color: colorFor(user.id) },
+    evidence,
   };
 }
 
@@ -69,9 +79,16 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 }
 
 export default function PrototypePage() {
-  const { workspace, userId, prototype, goals, members, canEdit, canArchive, canWrite, docName, editorUser } = useLoaderData<typeof loader>();
+  const { workspace, userId, prototype, goals, members, canEdit, canArchive, canWrite, docName, editorUser, evidence } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
+  // One connection for the page: the document and the experiment cards share its Y.Doc.
+  const collab = useCollabDocument(docName);
   const base = `/w/${workspace.id}`;
+  const cardEvidence: CardEvidence = {
+    ...evidence,
+    bindingUrl: (cardId) => `${base}/prototypes/${prototype.id}/experiments/${encodeURIComponent(cardId)}/binding`,
+    feedbackUrl: `${base}/prototypes/${prototype.id}/feedback`,
+  };
   const archived = Boolean(prototype.archivedAt);
   const saveErrors = actionData?.intent === "save" ? actionData : null;
   const errors = saveErrors?.fieldErrors ?? {};
@@ -90,6 +107,7 @@ export default function PrototypePage() {
             <StageBadge stage={prototype.stage} />
             <span>Goal: {goalLink}</span>
             <span>Owner: {prototype.ownerName ?? "No owner"}</span>
+            <Link to={`${base}/prototypes/${prototype.id}/feedback`}>Feedback</Link>
           </span>
         }
         actions={
@@ -103,16 +121,19 @@ export default function PrototypePage() {
       <div className="records-layout">
         <section className="card document-card" aria-labelledby="document-heading">
           <h2 id="document-heading">Design document</h2>
-          <PrototypeEditor
-            docName={docName}
-            user={editorUser}
-            canWrite={canWrite}
-            readOnlyNote={
-              archived
-                ? "Read-only while archived: restore the prototype to edit its document."
-                : `Read-only: as ${ROLE_LABELS[workspace.role]} you can follow this document live but not change it.`
-            }
-          />
+          {/* Embedded experiment cards show their owners' names. */}
+          <MemberNamesProvider members={members}>
+            <PrototypeEditor
+              collab={collab}
+              user={editorUser}
+              canWrite={canWrite}
+              readOnlyNote={
+                archived
+                  ? "Read-only while archived: restore the prototype to edit its document."
+                  : `Read-only: as ${ROLE_LABELS[workspace.role]} you can follow this document live but not change it.`
+              }
+            />
+          </MemberNamesProvider>
         </section>
         <div>
           {canEdit ? (
@@ -162,6 +183,16 @@ export default function PrototypePage() {
           </section>
         </div>
       </div>
+      <section className="card experiments-card" aria-labelledby="experiments-heading">
+        <h2 id="experiments-heading">Experiments</h2>
+        {collab ? (
+          <ExperimentsBoard collab={collab} userId={userId} canWrite={canWrite} members={members} evidence={cardEvidence} />
+        ) : (
+          <p className="editor-loading" aria-live="polite">
+            Loading experiments…
+          </p>
+        )}
+      </section>
     </>
   );
 }

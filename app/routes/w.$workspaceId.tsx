@@ -26,6 +26,7 @@ export default function WorkspaceShell() {
   const nav = [
     { to: base, label: "Overview", end: true },
     { to: `${base}/prototypes`, label: "Prototypes" },
+    { to: `${base}/experiments`, label: "Experiments" },
     { to: `${base}/goals`, label: "Goals" },
     { to: `${base}/members`, label: "Members" },
     ...(can(workspace.role, "workspace.rename") ? [{ to: `${base}/settings`, label: "Settings" }] : []),

@@ -1,5 +1,6 @@
 import { Lucia, TimeSpan, type Session, type User } from "lucia";
 import { PostgresJsAdapter } from "@lucia-auth/adapter-postgresql";
+import type { AccessEvents } from "../events.js";
 import type { Sql } from "../db/index.js";
 import { SESSION_DAYS } from "../../app/lib/limits.js";
 import { generateToken, hashToken, isWellFormedToken } from "./tokens.js";
@@ -43,7 +44,7 @@ function readSessionToken(cookieHeader: string): string | null {
 }
 
 /** Sessions as Lucia now recommends: the cookie holds a random token, the table only its SHA-256. */
-export function createSessions(sql: Sql, { secure }: { secure: boolean }) {
+export function createSessions(sql: Sql, { secure, events }: { secure: boolean; events?: AccessEvents }) {
   const lucia = createLucia(sql, secure);
 
   return {
@@ -67,11 +68,13 @@ export function createSessions(sql: Sql, { secure }: { secure: boolean }) {
 
     async invalidate(sessionId: string): Promise<void> {
       await lucia.invalidateSession(sessionId);
+      events?.emit({ kind: "sessions", userId: null, sessionId });
     },
 
     /** Signs a user out everywhere. */
     async invalidateAll(userId: string): Promise<void> {
       await lucia.invalidateUserSessions(userId);
+      events?.emit({ kind: "sessions", userId, sessionId: null });
     },
 
     blankCookie(): string {

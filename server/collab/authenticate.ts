@@ -28,16 +28,16 @@ export async function authenticateUpgrade(
   if (!origin || (origin !== expected && !(appOrigin === null && origin === `https://${req.headers.host}`))) {
     return { ok: false, status: 403, message: "Origin not allowed" };
   }
-  const { user } = await services.sessions.check(req.headers.cookie);
-  if (!user) return { ok: false, status: 401, message: "Sign in to open this document" };
+  const { user, session } = await services.sessions.check(req.headers.cookie);
+  if (!user || !session) return { ok: false, status: 401, message: "Sign in to open this document" };
 
   // Only /collab/<docName>: any other path (e.g. "/abcdefg/<docName>") names no document.
   const docName = url.pathname.startsWith("/collab/") ? url.pathname.slice("/collab/".length) : "";
   const parsed = parseDocName(docName);
   if (!parsed) return { ok: false, status: 404, message: "No such document" };
 
-  const [row] = await sql<{ role: Role | null; archived: boolean }[]>`
-    select m.role, p.archived_at is not null as archived from prototypes p
+  const [row] = await sql<{ role: Role | null; archived: boolean; workspaceId: string }[]>`
+    select m.role, p.archived_at is not null as archived, p.workspace_id as "workspaceId" from prototypes p
     left join memberships m on m.workspace_id = p.workspace_id and m.user_id = ${user.id}
     where p.id = ${parsed.id}`;
   if (!row) return { ok: false, status: 404, message: "No such document" };
@@ -47,6 +47,14 @@ export async function authenticateUpgrade(
   return {
     ok: true,
     docName,
-    identity: { userId: user.id, name: user.name, color: colorFor(user.id), canWrite: can(row.role, "prototype.write") && !row.archived },
+    identity: {
+      userId: user.id,
+      name: user.name,
+      color: colorFor(user.id),
+      canWrite: can(row.role, "prototype.write") && !row.archived,
+      workspaceId: row.workspaceId,
+      sessionId: session.id,
+      sessionExpiresAt: session.expiresAt,
+    },
   };
 }

@@ -16,6 +16,10 @@ export interface CollabIdentity {
   name: string;
   color: string;
   canWrite: boolean;
+  /** Where the rights come from, so access changes can find the connections they affect. */
+  workspaceId: string;
+  sessionId: string;
+  sessionExpiresAt: Date;
 }
 
 /** Keepalive: a connection that misses a pong for this long is terminated. */
@@ -100,6 +104,28 @@ class RateLimiter {
   }
 }
 
+/** The larger clock per client of two encoded state vectors. */
+function mergeStateVectors(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const merged = Y.decodeStateVector(a);
+  for (const [client, clock] of Y.decodeStateVector(b)) if (clock > (merged.get(client) ?? 0)) merged.set(client, clock);
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, merged.size);
+  for (const [client, clock] of merged) {
+    encoding.writeVarUint(encoder, client);
+    encoding.writeVarUint(encoder, clock);
+  }
+  return encoding.toUint8Array(encoder);
+}
+
+/** A sync step 2 carrying `update` (a document's whole state, for a client that has nothing yet). */
+export function stateMessage(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Sync);
+  encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
+  encoding.writeVarUint8Array(encoder, update);
+  return encoding.toUint8Array(encoder);
+}
+
 function toUint8(data: RawData): Uint8Array {
   if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -117,47 +143,81 @@ export function serveConnection(options: {
   limits: CollabLimits;
   metrics: CollabMetrics;
   logger: Logger;
+  /** performance.now() when the upgrade request arrived (for the first-sync metric). */
+  upgradeStartedAt: number;
+  /** A state already sent to this (paused) connection as sync step 2, from storage while loading. */
+  sentState?: Uint8Array;
   onClose: () => void;
 }) {
   const { ws, doc, identity, limits, metrics, logger } = options;
   const log = logger.child({ docName: doc.name, userId: identity.userId });
   const limiter = new RateLimiter(limits.messagesPerSecond, limits.messageBurst);
+  const onSendError = (error?: Error) => {
+    if (error) ws.terminate();
+  };
+  function send(message: Uint8Array, onWritten?: () => void) {
+    if (ws.readyState !== ws.OPEN) return;
+    // A receiver that does not read would otherwise make us buffer every update for it without
+    // bound. Close it instead: on reconnect it resyncs the state, which is smaller than a backlog.
+    // Only what is already queued counts, so one message bigger than the limit (the state of a
+    // large document) still goes out to a reader that keeps up.
+    if (ws.bufferedAmount > limits.maxBufferedBytes) return closeSlowReceiver();
+    if (!onWritten) return ws.send(message, onSendError);
+    ws.send(message, (error) => {
+      if (error) ws.terminate();
+      else onWritten();
+    });
+  }
   const peer: Peer = {
     id: randomUUID(),
+    userId: identity.userId,
     clientIds: new Set(),
-    send(message) {
-      if (ws.readyState !== ws.OPEN) return;
-      ws.send(message, (error) => {
-        if (error) ws.terminate();
-      });
-    },
+    send: (message) => send(message),
   };
   let closed = false;
+  /** Cleared once the first full state has been sent (the first-sync metric is per connection). */
+  let upgradeStartedAt: number | null = options.sentState ? null : options.upgradeStartedAt;
+  /** What the client already has from us: its first sync step 1 is answered with the rest only. */
+  let stateAlreadySent = options.sentState ?? null;
 
   const close = (code: number, reason: string) => {
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason);
   };
 
-  function handleSync(decoder: decoding.Decoder, encoder: encoding.Encoder) {
+  function closeSlowReceiver() {
+    metrics.slowReceiversClosed++;
+    log.warn({ bufferedBytes: ws.bufferedAmount, limit: limits.maxBufferedBytes, code: CloseCode.SlowReceiver }, "closing a connection that reads too slowly");
+    // The close frame queues behind the unread data; `ws` destroys the socket if the handshake
+    // does not finish within its close timeout. Nothing more is sent meanwhile (not OPEN).
+    close(CloseCode.SlowReceiver, "slow-receiver");
+  }
+
+  /** Returns true when the reply in `encoder` is the document state (sync step 2). */
+  function handleSync(decoder: decoding.Decoder, encoder: encoding.Encoder): boolean {
     const syncType = decoding.readVarUint(decoder);
     switch (syncType) {
       case syncProtocol.messageYjsSyncStep1: {
-        const stateVector = decoding.readVarUint8Array(decoder);
+        let stateVector = decoding.readVarUint8Array(decoder);
+        if (stateAlreadySent) {
+          // Messages arrive in order: the client applied the state we sent before this reply.
+          stateVector = mergeStateVectors(stateVector, Y.encodeStateVectorFromUpdate(stateAlreadySent));
+          stateAlreadySent = null;
+        }
         encoding.writeVarUint(encoder, MessageType.Sync);
         syncProtocol.writeSyncStep2(encoder, doc.doc, stateVector);
-        return;
+        return true;
       }
       case syncProtocol.messageYjsSyncStep2:
       case syncProtocol.messageYjsUpdate: {
         const update = decoding.readVarUint8Array(decoder);
         if (!identity.canWrite) {
           if (isWriteAttempt(update, doc.doc)) metrics.writesRefused++;
-          return;
+          return false;
         }
         // Decode and check fully first: a corrupt update must not half-apply.
         validateUpdate(update);
         Y.applyUpdate(doc.doc, update, peer);
-        return;
+        return false;
       }
       default:
         throw new ProtocolError(`unknown sync message type ${syncType}`);
@@ -203,9 +263,10 @@ export function serveConnection(options: {
     const decoder = decoding.createDecoder(toUint8(data));
     const encoder = encoding.createEncoder();
     const type = decoding.readVarUint(decoder);
+    let repliedWithState = false;
     switch (type) {
       case MessageType.Sync:
-        handleSync(decoder, encoder);
+        repliedWithState = handleSync(decoder, encoder);
         break;
       case MessageType.Awareness:
         handleAwareness(decoder);
@@ -218,7 +279,16 @@ export function serveConnection(options: {
       default:
         throw new ProtocolError(`unknown message type ${type}`, CloseCode.UnsupportedData);
     }
-    if (encoding.length(encoder) > 0) peer.send(encoding.toUint8Array(encoder));
+    if (encoding.length(encoder) === 0) return;
+    const reply = encoding.toUint8Array(encoder);
+    if (repliedWithState && upgradeStartedAt !== null) {
+      // First full state for this connection: timed until it is written to the socket.
+      const started = upgradeStartedAt;
+      upgradeStartedAt = null;
+      send(reply, () => metrics.recordFirstSync(performance.now() - started));
+    } else {
+      send(reply);
+    }
   }
 
   ws.on("message", (data, isBinary) => {
@@ -268,5 +338,7 @@ export function serveConnection(options: {
     encoding.writeVarUint8Array(presence, awarenessProtocol.encodeAwarenessUpdate(doc.awareness, states));
     peer.send(encoding.toUint8Array(presence));
   }
+  // Paused while its document loaded (see CollabServer.handleUpgrade): listening now, so read on.
+  if (ws.isPaused) ws.resume();
   return { peer, close };
 }

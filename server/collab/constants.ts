@@ -5,8 +5,15 @@ export const CloseCode = {
   GoingAway: 1001,
   /** A text frame or a message type the protocol does not know. */
   UnsupportedData: 1003,
+  /**
+   * The user's access changed (role, archived prototype): the client reconnects at once and the
+   * new upgrade applies the new rights. Private range, outside 4400-4499 so the client retries.
+   */
+  AccessChanged: 4000,
   /** A frame over the size limit. */
   MessageTooBig: 1009,
+  /** The document could not be loaded (after the upgrade was answered). */
+  InternalError: 1011,
   /** Too many documents in memory, all in use. */
   TryAgainLater: 1013,
   /** A binary message that does not decode as the y-websocket protocol. */
@@ -20,6 +27,11 @@ export const CloseCode = {
    * throttled editor should come back after its backoff.
    */
   RateLimited: 1008,
+  /**
+   * The connection read too slowly: more than `maxBufferedBytes` waited unsent. 1013 (try again
+   * later), so the client reconnects and resyncs the state instead of the backlog.
+   */
+  SlowReceiver: 1013,
 } as const;
 
 /** Presence entries one awareness message may carry (a client announces itself; a few spare). */
@@ -39,10 +51,19 @@ export interface CollabLimits {
   groupCommitMs: number;
   /** Logged updates after which a document is compacted into a snapshot. */
   compactAfterUpdates: number;
+  /** Delay after a card change before the experiment projection in Postgres is refreshed. */
+  projectionDelayMs: number;
+  /**
+   * How often an open connection's session is checked again (besides at its expiry), so a session
+   * ended elsewhere (another instance, an administrator, cleanup) closes its sockets within this.
+   */
+  sessionCheckMs: number;
   /** Sustained messages per second per connection. */
   messagesPerSecond: number;
   /** Burst allowance on top of the sustained rate. */
   messageBurst: number;
+  /** Unsent bytes a connection may have queued; a receiver further behind is closed with 1013. */
+  maxBufferedBytes: number;
 }
 
 export const DEFAULT_COLLAB_LIMITS: CollabLimits = {
@@ -51,6 +72,9 @@ export const DEFAULT_COLLAB_LIMITS: CollabLimits = {
   idleUnloadMs: 30_000,
   groupCommitMs: 4,
   compactAfterUpdates: 500,
+  projectionDelayMs: 2000,
+  sessionCheckMs: 5 * 60 * 1000,
   messagesPerSecond: 200,
   messageBurst: 400,
+  maxBufferedBytes: 8 * 1024 * 1024,
 };

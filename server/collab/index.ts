@@ -1,20 +1,43 @@
 import type http from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { Sql } from "../db/index.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services/index.js";
 import { authenticateUpgrade, type UpgradeRejection } from "./authenticate.js";
 import { CloseCode, DEFAULT_COLLAB_LIMITS, type CollabLimits } from "./constants.js";
-import { serveConnection } from "./connection.js";
+import { serveConnection, stateMessage } from "./connection.js";
 import { CollabMetrics } from "./metrics.js";
 import { DocumentRegistry, TooManyDocumentsError } from "./registry.js";
 import { UpdateLog } from "./updateLog.js";
-import { parseDocName } from "../../app/lib/editor/docName.js";
+import { ExperimentGuard } from "./experiments.js";
+import { LOAD_ORIGIN, type DocExtension, type Peer, type SharedDoc } from "./sharedDoc.js";
+import { parseDocName, prototypeDocName } from "../../app/lib/editor/docName.js";
+import type { AccessChange } from "../events.js";
+import type { CollabIdentity } from "./connection.js";
+
+interface LiveConnection {
+  docName: string;
+  identity: CollabIdentity;
+  expiryTimer: NodeJS.Timeout | null;
+}
 
 export { CloseCode } from "./constants.js";
 
 export const COLLAB_PATH = "/collab/";
+
+/**
+ * How long a load waits for the stored state it sent early to reach the socket before building the
+ * document: building blocks the event loop, and what is not yet written would wait for it.
+ */
+const EARLY_STATE_FLUSH_MS = 25;
+
+/**
+ * Stored states smaller than this are not sent early: building such a document takes a few
+ * milliseconds, and the ordinary path (document loaded, then the connection served) is simpler to
+ * reason about. Above it (a long-lived document) the early send saves most of the wait.
+ */
+export const EARLY_STATE_MIN_BYTES = 128 * 1024;
 
 const STATUS_TEXT: Record<number, string> = {
   400: "Bad Request",
@@ -58,20 +81,40 @@ export class CollabServer {
         logger: deps.logger,
         compactAfterUpdates: limits.compactAfterUpdates,
         saveText: (docName, text) => this.saveText(docName, text),
+        extensions: (doc) => this.extensionsFor(doc),
       },
       { maxDocuments: limits.maxDocuments, idleUnloadMs: limits.idleUnloadMs },
       this.metrics,
       deps.logger,
     );
+    this.stopListening = deps.services.accessEvents.on((change) => this.onAccessChange(change));
     this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
   }
 
   readonly limits: CollabLimits;
+  private readonly live = new Map<WebSocket, LiveConnection>();
+  private readonly stopListening: () => void;
 
   private async saveText(docName: string, text: string) {
     const parsed = parseDocName(docName);
     if (!parsed) return;
     await this.deps.sql`update prototypes set doc_text = ${text}, updated_at = now() where id = ${parsed.id} and doc_text <> ${text}`;
+  }
+
+  private extensionsFor(doc: SharedDoc): DocExtension[] {
+    const parsed = parseDocName(doc.name);
+    if (!parsed) return [];
+    return [
+      new ExperimentGuard(doc, {
+        experiments: this.deps.services.experiments,
+        logger: this.deps.logger,
+        prototypeId: parsed.id,
+        loadOrigin: LOAD_ORIGIN,
+        userOf: (origin) => (origin && typeof origin === "object" && "userId" in origin ? (origin as Peer).userId : null),
+        projectionDelayMs: this.limits.projectionDelayMs,
+        evaluate: (prototypeId, cardId) => this.deps.services.feedback.evaluateCard(prototypeId, cardId),
+      }),
+    ];
   }
 
   /** Routes upgrades on /collab/ to this server; others are refused. */
@@ -83,6 +126,7 @@ export class CollabServer {
   }
 
   private async handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer) {
+    const upgradeStartedAt = performance.now();
     const { logger, services, sql, appOrigin } = this.deps;
     const reject = (r: UpgradeRejection) => {
       this.metrics.rejectUpgrade(r.status);
@@ -99,13 +143,61 @@ export class CollabServer {
     }
     if (!auth.ok) return reject(auth);
 
+    // When this upgrade loads the document, answer it as soon as the stored state is read and
+    // send that state right away: the client applies it while we build the Y.Doc from it.
+    let early: { ws: WebSocket; sentState: Uint8Array } | null = null;
+    const sendStoredState = (state: Uint8Array) =>
+      new Promise<void>((resolve) => {
+        if (!this.accepting || socket.destroyed || state.byteLength < EARLY_STATE_MIN_BYTES) return resolve();
+        const timer = setTimeout(resolve, EARLY_STATE_FLUSH_MS);
+        this.wss.handleUpgrade(req, socket, head, (ws) => {
+          // Nothing the client sends is read until the document is ready and serveConnection listens.
+          ws.pause();
+          early = { ws, sentState: state };
+          ws.send(stateMessage(state), (error) => {
+            if (!error) this.metrics.recordFirstSync(performance.now() - upgradeStartedAt);
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      });
+
     let doc;
     try {
-      doc = await this.registry.acquire(auth.docName);
+      doc = await this.registry.acquire(auth.docName, sendStoredState);
     } catch (error) {
+      const answered = early as { ws: WebSocket } | null;
+      if (answered) {
+        logger.error({ err: error, docName: auth.docName }, "document load failed after the upgrade");
+        return answered.ws.close(CloseCode.InternalError, "could not load the document");
+      }
       if (error instanceof TooManyDocumentsError) return reject({ status: 503, message: "Too many documents open; try again shortly" });
       logger.error({ err: error, docName: auth.docName }, "document load failed");
       return reject({ status: 500, message: "Could not load the document" });
+    }
+    const serve = (ws: WebSocket, sentState?: Uint8Array) => {
+      this.track(ws, auth.docName, auth.identity);
+      serveConnection({
+        ws,
+        doc,
+        identity: auth.identity,
+        limits: this.limits,
+        metrics: this.metrics,
+        logger,
+        upgradeStartedAt,
+        sentState,
+        onClose: () => this.registry.scheduleIdle(doc),
+      });
+      // The connection now keeps the document loaded; the reservation is done.
+      this.registry.release(doc);
+    };
+    const answered = early as { ws: WebSocket; sentState: Uint8Array } | null;
+    if (answered) {
+      if (!this.accepting || answered.ws.readyState !== answered.ws.OPEN) {
+        this.registry.release(doc);
+        return answered.ws.terminate();
+      }
+      return serve(answered.ws, answered.sentState);
     }
     if (!this.accepting || socket.destroyed) {
       this.registry.release(doc);
@@ -119,23 +211,59 @@ export class CollabServer {
     });
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       handedOver = true;
-      serveConnection({
-        ws,
-        doc,
-        identity: auth.identity,
-        limits: this.limits,
-        metrics: this.metrics,
-        logger,
-        onClose: () => this.registry.scheduleIdle(doc),
-      });
-      // The connection now keeps the document loaded; the reservation is done.
-      this.registry.release(doc);
+      serve(ws);
     });
+  }
+
+  /** Follows a live connection so access changes and session expiry reach it. */
+  private track(ws: WebSocket, docName: string, identity: CollabIdentity) {
+    const entry: LiveConnection = { docName, identity, expiryTimer: null };
+    this.live.set(ws, entry);
+    const scheduleExpiryCheck = (at: Date) => {
+      const delay = Math.min(Math.max(0, at.getTime() - Date.now()) + 50, this.limits.sessionCheckMs);
+      entry.expiryTimer = setTimeout(() => void checkSession(), delay);
+      entry.expiryTimer.unref();
+    };
+    // Sessions slide forward while the user keeps working over HTTP: look before closing.
+    const checkSession = async () => {
+      if (!this.live.has(ws)) return;
+      try {
+        const [row] = await this.deps.sql<{ expiresAt: Date }[]>`select expires_at as "expiresAt" from sessions where id = ${identity.sessionId}`;
+        if (row && row.expiresAt.getTime() > Date.now()) return scheduleExpiryCheck(row.expiresAt);
+        ws.close(CloseCode.Unauthorized, "session expired");
+      } catch (error) {
+        this.deps.logger.warn({ err: error }, "session expiry check failed; retrying");
+        scheduleExpiryCheck(new Date(Date.now() + 60_000));
+      }
+    };
+    scheduleExpiryCheck(identity.sessionExpiresAt);
+    ws.once("close", () => {
+      if (entry.expiryTimer) clearTimeout(entry.expiryTimer);
+      this.live.delete(ws);
+    });
+  }
+
+  /** Acts on a change of rights: reconnect to pick up new rights, or close for good. */
+  private onAccessChange(change: AccessChange) {
+    for (const [ws, { docName, identity }] of this.live) {
+      if (change.kind === "membership" && identity.workspaceId === change.workspaceId && identity.userId === change.userId) {
+        if (change.removed) ws.close(CloseCode.Forbidden, "removed from the workspace");
+        else ws.close(CloseCode.AccessChanged, "role changed");
+      } else if (change.kind === "prototype" && docName === prototypeDocName(change.prototypeId)) {
+        ws.close(CloseCode.AccessChanged, "prototype archived or restored");
+      } else if (
+        change.kind === "sessions" &&
+        ((change.sessionId !== null && identity.sessionId === change.sessionId) || (change.userId !== null && identity.userId === change.userId))
+      ) {
+        ws.close(CloseCode.Unauthorized, "signed out");
+      }
+    }
   }
 
   /** Graceful stop: refuse new connections, close open ones with 1001, store every document. */
   async close(): Promise<void> {
     this.accepting = false;
+    this.stopListening();
     for (const ws of this.wss.clients) ws.close(CloseCode.GoingAway, "server shutting down");
     await this.updateLog.flush();
     await this.registry.storeAll();

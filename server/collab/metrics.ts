@@ -1,3 +1,6 @@
+/** First-sync times kept for the quantiles (a ring: recording allocates nothing). */
+const FIRST_SYNC_WINDOW = 1000;
+
 /** Counters and gauges of the collaboration server, rendered in Prometheus text format. */
 export class CollabMetrics {
   connections = 0;
@@ -8,6 +11,18 @@ export class CollabMetrics {
   writesRefused = 0;
   messagesRejected = new Map<string, number>();
   persistLatencies: () => number[] = () => [];
+  /** Connections closed because they read too slowly (unsent data over the limit). */
+  slowReceiversClosed = 0;
+  private readonly firstSyncMs = new Float64Array(FIRST_SYNC_WINDOW);
+  private firstSyncCount = 0;
+  private firstSyncSumMs = 0;
+
+  /** Upgrade request arrived → the full document state (sync step 2) was handed to the socket. */
+  recordFirstSync(ms: number) {
+    this.firstSyncMs[this.firstSyncCount % FIRST_SYNC_WINDOW] = ms;
+    this.firstSyncCount++;
+    this.firstSyncSumMs += ms;
+  }
 
   rejectUpgrade(status: number) {
     this.rejectedUpgrades.set(status, (this.rejectedUpgrades.get(status) ?? 0) + 1);
@@ -39,6 +54,22 @@ export class CollabMetrics {
       "counter",
       "Messages that closed their connection, by reason.",
       [...this.messagesRejected].map(([reason, n]) => [`{reason="${reason}"}`, n]),
+    );
+    metric("pilotlab_collab_slow_receivers_closed_total", "counter", "Connections closed because their unsent data exceeded the limit.", [
+      ["", this.slowReceiversClosed],
+    ]);
+    const syncs = Array.from(this.firstSyncMs.subarray(0, Math.min(this.firstSyncCount, FIRST_SYNC_WINDOW))).sort((a, b) => a - b);
+    const sq = (p: number) => (syncs.length ? syncs[Math.min(syncs.length - 1, Math.floor(p * syncs.length))] / 1000 : 0);
+    metric(
+      "pilotlab_collab_first_sync_seconds",
+      "summary",
+      "Upgrade request to the full document state sent, per connection (quantiles over the last 1000).",
+      [
+        ['{quantile="0.5"}', sq(0.5)],
+        ['{quantile="0.99"}', sq(0.99)],
+        ["_sum", this.firstSyncSumMs / 1000],
+        ["_count", this.firstSyncCount],
+      ],
     );
     const latencies = [...this.persistLatencies()].sort((a, b) => a - b);
     const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] / 1000 : 0);

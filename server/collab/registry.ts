@@ -2,6 +2,12 @@ import type { Logger } from "../logger.js";
 import type { CollabMetrics } from "./metrics.js";
 import { SharedDoc, type SharedDocDeps } from "./sharedDoc.js";
 
+/**
+ * Told the stored state of a document as soon as it is read, before the document is built from
+ * it; the build waits for the promise it returns (keep that short: every opener of the document waits).
+ */
+export type StoredStateListener = (state: Uint8Array) => Promise<void> | void;
+
 export class TooManyDocumentsError extends Error {
   constructor(max: number) {
     super(`All ${max} document slots are in use`);
@@ -35,15 +41,18 @@ export class DocumentRegistry {
     return this.docs.get(name);
   }
 
-  /** The loaded document, reserved for a connection about to join (call `release` if it doesn't). */
-  async acquire(name: string): Promise<SharedDoc> {
+  /**
+   * The loaded document, reserved for a connection about to join (call `release` if it doesn't).
+   * When this call loads it, `onStoredState` gets the stored state first (see `load`).
+   */
+  async acquire(name: string, onStoredState?: StoredStateListener): Promise<SharedDoc> {
     const pendingUnload = this.unloading.get(name);
     if (pendingUnload) await pendingUnload;
     let doc = this.docs.get(name);
     if (!doc) {
       let load = this.loading.get(name);
       if (!load) {
-        load = this.load(name);
+        load = this.load(name, onStoredState);
         this.loading.set(name, load);
         void load.then(
           () => this.loading.delete(name),
@@ -80,11 +89,24 @@ export class DocumentRegistry {
     this.idleTimers.delete(name);
   }
 
-  private async load(name: string): Promise<SharedDoc> {
+  /**
+   * Reads the stored state, hands it to `onStoredState` (so the first connection can be sent it
+   * while the Y.Doc is still being built from it: for a large document that build is most of the
+   * load), then builds the document.
+   */
+  private async load(name: string, onStoredState?: StoredStateListener): Promise<SharedDoc> {
     await this.makeRoom(name);
+    const stored = await this.deps.updateLog.load(name);
+    if (stored.update && onStoredState) {
+      try {
+        await onStoredState(stored.update);
+      } catch (error) {
+        this.logger.error({ err: error, docName: name }, "sending the stored state failed");
+      }
+    }
     const doc = new SharedDoc(name, this.deps);
     try {
-      await doc.load();
+      await doc.load(stored);
     } catch (error) {
       doc.destroy();
       throw error;

@@ -5,7 +5,7 @@ import * as syncProtocol from "y-protocols/sync";
 import type { Logger } from "../logger.js";
 import { MessageType } from "./constants.js";
 import type { CollabMetrics } from "./metrics.js";
-import type { UpdateLog } from "./updateLog.js";
+import type { LoadedState, UpdateLog } from "./updateLog.js";
 import { documentText } from "./text.js";
 
 /** Origin of updates applied while loading from storage: they are not logged again. */
@@ -14,6 +14,8 @@ export const LOAD_ORIGIN = Symbol("load");
 /** What a document needs to know about one open connection. */
 export interface Peer {
   readonly id: string;
+  /** The authenticated user behind the connection. */
+  readonly userId: string;
   send(message: Uint8Array): void;
   /** Awareness client ids this connection has announced (removed when it closes). */
   readonly clientIds: Set<number>;
@@ -26,6 +28,16 @@ export interface SharedDocDeps {
   /** Stores the plain-text projection used by search. */
   saveText(docName: string, text: string): Promise<void>;
   compactAfterUpdates: number;
+  /** Per-document add-ons (the experiment-card guard): loaded after the state, stored with it. */
+  extensions?: (doc: SharedDoc) => DocExtension[];
+}
+
+/** Something that lives alongside a loaded document. */
+export interface DocExtension {
+  load(): Promise<void>;
+  /** Called whenever the document is stored (compaction, idle unload, shutdown). */
+  store(): Promise<void>;
+  destroy(): void;
 }
 
 /** One loaded document: its Y.Doc, presence, open connections and persistence state. */
@@ -44,6 +56,7 @@ export class SharedDoc {
   lastUsed = Date.now();
   /** Connections being set up (authenticated, not yet registered); they keep the doc loaded. */
   reservations = 0;
+  private readonly extensions: DocExtension[];
 
   constructor(
     readonly name: string,
@@ -51,6 +64,7 @@ export class SharedDoc {
   ) {
     // The server has no presence of its own.
     this.awareness.setLocalState(null);
+    this.extensions = deps.extensions?.(this) ?? [];
     this.doc.on("update", (update: Uint8Array, origin: unknown) => this.onUpdate(update, origin));
     this.awareness.on("update", (changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) =>
       this.onAwareness(changes, origin),
@@ -58,11 +72,12 @@ export class SharedDoc {
   }
 
   /** Applies the stored state; a throw leaves nothing half-loaded behind (the caller discards this doc). */
-  async load(): Promise<void> {
-    const stored = await this.deps.updateLog.load(this.name);
+  async load(preloaded?: LoadedState): Promise<void> {
+    const stored = preloaded ?? (await this.deps.updateLog.load(this.name));
     if (stored.update) Y.applyUpdate(this.doc, stored.update, LOAD_ORIGIN);
     this.maxSeq = stored.lastSeq;
     this.updatesSinceSnapshot = stored.updatesSinceSnapshot;
+    for (const extension of this.extensions) await extension.load();
   }
 
   /** Logs the update, then (only once it is durable) sends it to every other connection. */
@@ -110,6 +125,7 @@ export class SharedDoc {
           this.updatesSinceSnapshot -= counted;
         }
         await this.saveTextIfChanged();
+        for (const extension of this.extensions) await extension.store();
       } catch (error) {
         // The log still holds every update; compaction is retried on the next trigger.
         this.deps.logger.error({ err: error, docName: this.name }, "compaction failed");
@@ -139,6 +155,7 @@ export class SharedDoc {
   }
 
   destroy() {
+    for (const extension of this.extensions) extension.destroy();
     this.awareness.destroy();
     this.doc.destroy();
   }

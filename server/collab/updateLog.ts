@@ -92,20 +92,24 @@ export class UpdateLog {
     if (this.queue.length) this.schedule(0);
   }
 
-  /** Reads the newest snapshot plus the updates after it. */
+  /**
+   * Reads the newest snapshot plus the updates after it, in one statement (one consistent view,
+   * even while another process compacts); a compacted document is one row, used as it is.
+   */
   async load(docName: string): Promise<LoadedState> {
-    const [snapshot] = await this.sql<{ state: Buffer; last_seq: string }[]>`
-      select state, last_seq from doc_snapshots where doc_name = ${docName}`;
-    const afterSeq = snapshot ? Number(snapshot.last_seq) : 0;
-    const rows = await this.sql<{ seq: string; update: Buffer }[]>`
-      select seq, update from doc_updates where doc_name = ${docName} and seq > ${afterSeq} order by seq`;
-    const parts: Uint8Array[] = [];
-    if (snapshot) parts.push(new Uint8Array(snapshot.state));
-    for (const row of rows) parts.push(new Uint8Array(row.update));
+    const rows = await this.sql<{ snapshot: boolean; bytes: Buffer; seq: string }[]>`
+      select true as snapshot, state as bytes, last_seq as seq from doc_snapshots where doc_name = ${docName}
+      union all
+      select false, update, seq from doc_updates
+        where doc_name = ${docName}
+          and seq > coalesce((select last_seq from doc_snapshots where doc_name = ${docName}), 0)
+      order by snapshot desc, seq`;
+    const parts = rows.map((row) => new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength));
+    const updates = rows.length && rows[0].snapshot ? rows.length - 1 : rows.length;
     return {
       update: parts.length === 0 ? null : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
-      lastSeq: rows.length ? Number(rows[rows.length - 1].seq) : afterSeq,
-      updatesSinceSnapshot: rows.length,
+      lastSeq: rows.length ? Number(rows[rows.length - 1].seq) : 0,
+      updatesSinceSnapshot: updates,
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Sql } from "../db/index.js";
+import { AccessEvents } from "../events.js";
 import { createSessions } from "../auth/sessions.js";
 import { createThrottle } from "../auth/throttle.js";
 import { createAccounts } from "./accounts.js";
@@ -6,19 +7,30 @@ import { createWorkspaces } from "./workspaces.js";
 import { createInvites } from "./invites.js";
 import { createGoals } from "./goals.js";
 import { createPrototypes } from "./prototypes.js";
+import { createExperiments } from "./experiments.js";
+import { createFeedback } from "./feedback.js";
+import { createFeedbackEvents } from "../feedback/events.js";
+
+/** Base IRI of xAPI activity ids when APP_ORIGIN is not set (reserved TLD: names, never resolves). */
+export const DEFAULT_XAPI_BASE = "https://pilotlab.invalid";
 
 /** Every domain service, created once per process over the one sql client. */
-export function createServices({ sql, secureCookies }: { sql: Sql; secureCookies: boolean }) {
-  const sessions = createSessions(sql, { secure: secureCookies });
+export function createServices({ sql, secureCookies, xapiBase = DEFAULT_XAPI_BASE }: { sql: Sql; secureCookies: boolean; xapiBase?: string }) {
+  const accessEvents = new AccessEvents();
+  const sessions = createSessions(sql, { secure: secureCookies, events: accessEvents });
   const throttle = createThrottle(sql);
   return {
     sessions,
     throttle,
     accounts: createAccounts({ sql, sessions, throttle }),
-    workspaces: createWorkspaces({ sql }),
+    accessEvents,
+    workspaces: createWorkspaces({ sql, events: accessEvents }),
     invites: createInvites({ sql }),
     goals: createGoals({ sql }),
-    prototypes: createPrototypes({ sql }),
+    prototypes: createPrototypes({ sql, events: accessEvents }),
+    experiments: createExperiments({ sql }),
+    feedback: createFeedback({ sql, xapiBase }),
+    feedbackEvents: createFeedbackEvents(),
   };
 }
 

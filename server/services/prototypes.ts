@@ -1,5 +1,6 @@
 import * as Y from "yjs";
 import type { Sql, TransactionSql } from "../db/index.js";
+import type { AccessEvents } from "../events.js";
 import { templateUpdate } from "../collab/template.js";
 import { documentText } from "../collab/text.js";
 import { prototypeDocName } from "../../app/lib/editor/docName.js";
@@ -63,7 +64,7 @@ export async function insertInitialDocument(tx: TransactionSql, { prototypeId, g
   await tx`update prototypes set doc_text = ${text} where id = ${prototypeId}`;
 }
 
-export function createPrototypes({ sql }: { sql: Sql }) {
+export function createPrototypes({ sql, events }: { sql: Sql; events?: AccessEvents }) {
   const select = (workspaceId: string, excerpt = sql`left(p.doc_text, ${EXCERPT_CHARS})`) => sql`
     select ${excerpt} as excerpt, p.id, p.workspace_id as "workspaceId", p.title, p.stage, p.owner_id as "ownerId", u.name as "ownerName",
            p.goal_id as "goalId", g.title as "goalTitle", p.archived_at as "archivedAt",
@@ -144,6 +145,7 @@ export function createPrototypes({ sql }: { sql: Sql }) {
         update prototypes set archived_at = ${archived ? sql`now()` : null}, updated_at = now()
         where id = ${prototypeId} and workspace_id = ${workspaceId} returning id`;
       if (!rows.length) throw new ServiceError("not_found", "This prototype no longer exists.");
+      events?.emit({ kind: "prototype", prototypeId });
     },
   };
 }

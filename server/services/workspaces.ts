@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from "../db/index.js";
+import type { AccessEvents } from "../events.js";
 import type { Role } from "../../app/lib/policy.js";
 import { ServiceError } from "./errors.js";
 
@@ -27,7 +28,7 @@ async function ownerCount(tx: TransactionSql, workspaceId: string): Promise<numb
   return n;
 }
 
-export function createWorkspaces({ sql }: { sql: Sql }) {
+export function createWorkspaces({ sql, events }: { sql: Sql; events?: AccessEvents }) {
   return {
     async listForUser(userId: string): Promise<WorkspaceSummary[]> {
       return sql<WorkspaceSummary[]>`
@@ -77,6 +78,7 @@ export function createWorkspaces({ sql }: { sql: Sql }) {
         }
         await tx`update memberships set role = ${role} where workspace_id = ${workspaceId} and user_id = ${userId}`;
       });
+      events?.emit({ kind: "membership", workspaceId, userId, removed: false });
     },
 
     /** Removes a member; the last owner cannot be removed. */
@@ -90,6 +92,7 @@ export function createWorkspaces({ sql }: { sql: Sql }) {
         }
         await tx`delete from memberships where workspace_id = ${workspaceId} and user_id = ${userId}`;
       });
+      events?.emit({ kind: "membership", workspaceId, userId, removed: true });
     },
 
     async isMember({ workspaceId, userId }: { workspaceId: string; userId: string }): Promise<boolean> {

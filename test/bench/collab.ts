@@ -6,12 +6,19 @@
  *
  * Usage: npm run bench                      (our server on embedded PGlite in a temp dir)
  *        BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench   (fresh database on that server)
- *        BENCH_COLLAB_SECONDS=10 (edit phase length), BENCH_SCENARIOS=S1,S2,S3 (default; pick a subset)
+ *        BENCH_COLLAB_SECONDS=10 (edit phase length), BENCH_SCENARIOS=S1,S2,S3,S4 (default; pick a subset)
  *
  * Fan-out latency: every edit sets a unique key in the Y.Map "bench" to its send time
  * (performance.now(); all clients share this process and clock); every other client of the doc
  * records arrival - send when the key appears. "delivery" percentiles are over all (edit, receiver)
  * pairs; "all" percentiles are per edit, until the last receiver has it.
+ *
+ * S4 (cold load): one document with a history of 20,000 single-edit updates. Ours: the updates are
+ * written as rows of the update log, a server loads them once and compacts them into a snapshot on
+ * shutdown; then, BENCH_S4_LOADS times, a freshly restarted server serves one fresh client. Stock:
+ * clients send the same updates to it, then fresh clients load the document from its memory.
+ * End-to-end is provider created → its `sync` event; our server's share (upgrade request → full
+ * state sent) comes from its pilotlab_collab_first_sync_seconds metric.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -24,10 +31,15 @@ import postgres from "postgres";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
+import { openDatabase } from "../../server/db/index.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 10);
-const ONLY = (process.env.BENCH_SCENARIOS ?? "S1,S2,S3").split(",").map((s) => s.trim());
+const ONLY = (process.env.BENCH_SCENARIOS ?? "S1,S2,S3,S4").split(",").map((s) => s.trim());
+const S4_UPDATES = Number(process.env.BENCH_S4_UPDATES ?? 20_000);
+const S4_LOADS = Number(process.env.BENCH_S4_LOADS ?? 5);
+/** Extra node flags for our server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const OURS_NODE_ARGS = (process.env.BENCH_OURS_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const CLK_TCK = 100; // Linux USER_HZ
 const USERS = ["dana@example.com", "sam@example.com", "priya@example.com"];
 const PASSWORD = "pilotlab-demo";
@@ -84,6 +96,18 @@ interface Target {
   stop(): Promise<void>;
 }
 
+/** Our server, which can also be stopped and started again on the same database and port. */
+interface OursTarget extends Target {
+  kind: "ours";
+  origin: string;
+  /** Where the child's database lives (DATABASE_URL or DATA_DIR of embedded PGlite). */
+  database: { databaseUrl: string | null; dataDir: string | null };
+  /** Stops the server process (SIGTERM: it stores every document) and keeps the database. */
+  stopServer(): Promise<void>;
+  /** Starts a new server process on the same database and port. */
+  startServer(): Promise<void>;
+}
+
 function wsClass(headers: Record<string, string>) {
   return class extends WebSocket {
     constructor(url: string | URL, protocols?: string | string[]) {
@@ -138,7 +162,7 @@ async function startStock(docs: number): Promise<Target> {
   };
 }
 
-async function startOurs(docs: number): Promise<Target> {
+async function startOurs(docs: number): Promise<OursTarget> {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
   const env: Record<string, string> = { PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "1", LOG_LEVEL: "warn" };
@@ -161,9 +185,10 @@ async function startOurs(docs: number): Promise<Target> {
     delete process.env.DATABASE_URL;
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
   }
-  const { child, output, stop } = spawnServer(["--import", "tsx", path.join(ROOT, "server/index.ts")], env);
+  let server = spawnServer([...OURS_NODE_ARGS, "--import", "tsx", path.join(ROOT, "server/index.ts")], env);
+  const stop = () => server.stop();
   try {
-    await waitHttp(`${origin}/login`, child, output);
+    await waitHttp(`${origin}/login`, server.child, server.output);
     const cookies: string[] = [];
     for (const email of USERS) {
       const res = await fetch(`${origin}/login`, {
@@ -199,17 +224,26 @@ async function startOurs(docs: number): Promise<Target> {
         }
       }),
     );
-    return {
+    const target: OursTarget = {
       kind: "ours",
-      pid: child.pid!,
+      pid: server.child.pid!,
+      origin,
       wsBase: `ws://127.0.0.1:${port}/collab`,
       docNames,
       headersFor: (i) => ({ cookie: cookies[i % cookies.length], origin }),
+      database: { databaseUrl: env.DATABASE_URL ?? null, dataDir: env.DATA_DIR ?? null },
+      stopServer: stop,
+      async startServer() {
+        server = spawnServer([...OURS_NODE_ARGS, "--import", "tsx", path.join(ROOT, "server/index.ts")], env);
+        target.pid = server.child.pid!;
+        await waitHttp(`${origin}/login`, server.child, server.output);
+      },
       stop: async () => {
         await stop();
         await cleanup();
       },
     };
+    return target;
   } catch (error) {
     await stop();
     await cleanup();
@@ -395,6 +429,176 @@ async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
   };
 }
 
+/** A history of `count` updates, each one edit (a new key in the Y.Map "bench") by one of four writers. */
+function makeHistory(count: number): { updates: Uint8Array[]; reference: Y.Doc } {
+  const reference = new Y.Doc();
+  const writers = Array.from({ length: 4 }, () => new Y.Doc());
+  const updates: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const writer = writers[i % writers.length];
+    const onUpdate = (update: Uint8Array) => updates.push(update);
+    writer.on("update", onUpdate);
+    writer.getMap("bench").set(`e${i}`, i);
+    writer.off("update", onUpdate);
+    Y.applyUpdate(reference, updates[updates.length - 1]);
+  }
+  for (const w of writers) w.destroy();
+  return { updates, reference };
+}
+
+function syncUpdateFrame(update: Uint8Array): Uint8Array {
+  // [messageSync=0][messageYjsUpdate=2][varUint8Array update]
+  const header: number[] = [0, 2];
+  for (let n = update.length; ; ) {
+    if (n < 0x80) {
+      header.push(n);
+      break;
+    }
+    header.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  const frame = new Uint8Array(header.length + update.length);
+  frame.set(header);
+  frame.set(update, header.length);
+  return frame;
+}
+
+/** One fresh client's load of document 0: end-to-end ms, and whether it got the expected state. */
+async function coldLoad(target: Target, reference: Y.Doc, clientIndex: number): Promise<{ ms: number; same: boolean }> {
+  const { client, synced } = connect(target, 0, clientIndex);
+  try {
+    const ms = await synced;
+    return { ms, same: sameState(reference, client.doc) };
+  } finally {
+    client.provider.destroy();
+    client.doc.destroy();
+  }
+}
+
+async function readMetric(origin: string, name: string): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : NaN;
+}
+
+interface ColdLoadResult {
+  scenario: "S4";
+  server: "ours" | "stock";
+  updates: number;
+  stateBytes: number;
+  loadsMs: number[];
+  medianMs: number;
+  /** Ours only: upgrade request → full state sent, per load. */
+  serverShareMs?: number[];
+  serverShareMedianMs?: number;
+  converged: boolean;
+}
+
+const median = (xs: number[]) => r2(percentile([...xs].sort((a, b) => a - b), 50));
+
+/** S4 against our server: history written into the update log, compacted, then cold loads from restarted servers. */
+async function coldLoadOurs(history: { updates: Uint8Array[]; reference: Y.Doc }): Promise<{ result: ColdLoadResult; template: Uint8Array[] }> {
+  const target = await startOurs(1);
+  try {
+    const docName = target.docNames[0];
+    await target.stopServer();
+    // Write the history straight into the log (as 20,000 appends through the server would, only faster).
+    const db = await openDatabase({ ...target.database, runMigrations: false });
+    let template: Uint8Array[];
+    try {
+      const rows = await db.sql<{ update: Buffer }[]>`select update from doc_updates where doc_name = ${docName} order by seq`;
+      template = rows.map((r) => new Uint8Array(r.update));
+      for (let i = 0; i < history.updates.length; i += 1000) {
+        const batch = history.updates.slice(i, i + 1000).map((u) => ({ doc_name: docName, update: Buffer.from(u) }));
+        await db.sql`insert into doc_updates ${db.sql(batch, "doc_name", "update")}`;
+      }
+    } finally {
+      await db.close();
+    }
+    for (const u of template) Y.applyUpdate(history.reference, u);
+
+    // A server loads the whole log once; its shutdown stores (compacts) the document into one snapshot.
+    await target.startServer();
+    const first = await coldLoad(target, history.reference, 0);
+    await target.stopServer();
+    const check = await openDatabase({ ...target.database, runMigrations: false });
+    let stateBytes: number;
+    try {
+      const [{ n }] = await check.sql<{ n: number }[]>`select count(*)::int as n from doc_updates where doc_name = ${docName}`;
+      const [snap] = await check.sql<{ bytes: number }[]>`select length(state)::int as bytes from doc_snapshots where doc_name = ${docName}`;
+      if (n !== 0 || !snap) throw new Error(`S4: the log was not compacted (${n} rows left, snapshot ${snap ? "present" : "missing"})`);
+      stateBytes = snap.bytes;
+    } finally {
+      await check.close();
+    }
+
+    const loadsMs: number[] = [];
+    const serverShareMs: number[] = [];
+    let converged = first.same;
+    for (let i = 0; i < S4_LOADS; i++) {
+      await target.startServer();
+      const load = await coldLoad(target, history.reference, i + 1);
+      loadsMs.push(load.ms);
+      converged &&= load.same;
+      // The only connection since the restart, so the sum is this load's share.
+      serverShareMs.push((await readMetric(target.origin, "pilotlab_collab_first_sync_seconds_sum")) * 1000);
+      await target.stopServer();
+    }
+    return {
+      template,
+      result: {
+        scenario: "S4",
+        server: "ours",
+        updates: history.updates.length,
+        stateBytes,
+        loadsMs: loadsMs.map(r2),
+        medianMs: median(loadsMs),
+        serverShareMs: serverShareMs.map(r2),
+        serverShareMedianMs: median(serverShareMs),
+        converged,
+      },
+    };
+  } finally {
+    await target.stop();
+  }
+}
+
+/** S4 against the stock server: clients send it the same history (it keeps it in memory), then fresh clients load. */
+async function coldLoadStock(history: { updates: Uint8Array[]; reference: Y.Doc }, template: Uint8Array[]): Promise<ColdLoadResult> {
+  const target = await startStock(1);
+  try {
+    const writer = new WebSocket(`${target.wsBase}/${target.docNames[0]}`);
+    await new Promise((resolve, reject) => writer.once("open", resolve).once("error", reject));
+    writer.on("message", () => {}); // its sync step 1 and awareness: nothing to answer
+    for (const u of [...template, ...history.updates]) writer.send(syncUpdateFrame(u));
+    // Frames are applied in order: once a fresh client sees the whole history, the server has it.
+    const deadline = Date.now() + 60_000;
+    while (!(await coldLoad(target, history.reference, 0)).same) {
+      if (Date.now() > deadline) throw new Error("S4: the stock server never held the whole history");
+      await sleep(200);
+    }
+    writer.close();
+    const loadsMs: number[] = [];
+    let converged = true;
+    for (let i = 0; i < S4_LOADS; i++) {
+      const load = await coldLoad(target, history.reference, i + 1);
+      loadsMs.push(load.ms);
+      converged &&= load.same;
+    }
+    return {
+      scenario: "S4",
+      server: "stock",
+      updates: history.updates.length,
+      stateBytes: Y.encodeStateAsUpdate(history.reference).length,
+      loadsMs: loadsMs.map(r2),
+      medianMs: median(loadsMs),
+      converged,
+    };
+  } finally {
+    await target.stop();
+  }
+}
+
 type AnyResult = Awaited<ReturnType<typeof runScenario>>;
 type Result = Exclude<AnyResult, { connectAllMs: number }>;
 type ScaleResult = Extract<AnyResult, { connectAllMs: number }>;
@@ -403,7 +607,7 @@ const scaleResults: ScaleResult[] = [];
 const dbLabel = process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "embedded PGlite";
 console.log(`\ncollaboration load benchmark: ${SECONDS} s per run; ours = Pilotlab (${dbLabel}, auth on), stock = y-websocket@2.1.0 bin/server.cjs`);
 process.setMaxListeners(0); // each y-websocket provider adds a process "exit" listener
-{
+if (SCENARIOS.length) {
   // Warm up the load generator (JIT, module loading) so the first measured run is not penalised.
   const warm = await startStock(SCENARIOS[0].docs);
   try {
@@ -424,6 +628,17 @@ for (const s of SCENARIOS) {
       await target.stop();
     }
   }
+}
+
+let coldLoads: ColdLoadResult[] = [];
+if (ONLY.includes("S4")) {
+  const history = makeHistory(S4_UPDATES);
+  // Ours first: its stored template is added to the history the stock server is sent.
+  const { result: ours, template } = await coldLoadOurs(history);
+  console.log(JSON.stringify({ ...ours, database: dbLabel }));
+  const stock = await coldLoadStock(history, template);
+  console.log(JSON.stringify({ ...stock, database: "none (memory)" }));
+  coldLoads = [stock, ours];
 }
 
 const cols: [string, (r: Result) => string | number | boolean][] = [
@@ -460,7 +675,24 @@ for (const s of SCENARIOS) {
   const ok = (x: number) => (x <= 1.5 ? "within 1.5x target" : "MISSES 1.5x target");
   console.log(`${s.id} ours/stock: p99 latency ${p99.toFixed(2)} (${ok(p99)}), CPU per delivered update ${cpu.toFixed(2)} (${ok(cpu)})`);
 }
-const failed = results.filter((r) => !r.converged || !r.freshClientConverged);
+const coldOurs = coldLoads.find((r) => r.server === "ours");
+const coldStock = coldLoads.find((r) => r.server === "stock");
+if (coldOurs && coldStock) {
+  const ratio = coldOurs.medianMs / coldStock.medianMs;
+  const share = coldOurs.serverShareMedianMs!;
+  console.log(
+    `S4 cold load of ${coldOurs.updates} updates (state ${Math.round(coldOurs.stateBytes / 1024)} KiB), median of ${S4_LOADS}: ` +
+      `ours ${coldOurs.medianMs} ms from a restarted server after compaction (server share ${share} ms), stock ${coldStock.medianMs} ms from memory`,
+  );
+  console.log(
+    `S4 ours/stock end-to-end ${ratio.toFixed(2)} (${ratio <= 1 ? "meets" : "MISSES"} "no slower than stock"), ` +
+      `server share ${share} ms (${share < 50 ? "meets" : "MISSES"} < 50 ms)`,
+  );
+}
+const failed = [
+  ...results.filter((r) => !r.converged || !r.freshClientConverged),
+  ...coldLoads.filter((r) => !r.converged),
+];
 if (failed.length) {
   console.error(`convergence FAILED in: ${failed.map((r) => `${r.scenario}/${r.server}`).join(", ")}`);
   process.exitCode = 1;

@@ -1,6 +1,7 @@
 import type { Config } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import type { CollabLimits } from "../../server/collab/constants.js";
+import type { LrsSenderOptions } from "../../server/feedback/lrs.js";
 import { startPilotlab, type Pilotlab } from "../../server/app.js";
 import { createTestDatabase, type TestDatabase } from "./db.js";
 
@@ -12,7 +13,7 @@ export interface TestServer extends Pilotlab {
 
 /** Starts the real server on a random port over a fresh test database. */
 export async function startTestServer(
-  options: { seed?: boolean; db?: TestDatabase; config?: Partial<Config>; collabLimits?: Partial<CollabLimits> } = {},
+  options: { seed?: boolean; db?: TestDatabase; config?: Partial<Config>; collabLimits?: Partial<CollabLimits>; lrsOptions?: Partial<LrsSenderOptions> } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
   const config: Config = {
@@ -27,7 +28,7 @@ export async function startTestServer(
     collabMaxMessageBytes: 1024 * 1024,
     ...options.config,
   };
-  const app = await startPilotlab({ config, logger: createLogger(config.logLevel), db, collabLimits: options.collabLimits });
+  const app = await startPilotlab({ config, logger: createLogger(config.logLevel), db, collabLimits: options.collabLimits, lrsOptions: options.lrsOptions });
   return {
     ...app,
     db,

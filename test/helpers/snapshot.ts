@@ -1,6 +1,20 @@
 import type { Sql } from "../../server/db/index.js";
 
-const TABLES = ["users", "user_passwords", "sessions", "login_attempts", "workspaces", "memberships", "invites", "goals", "prototypes"] as const;
+const TABLES = [
+  "users",
+  "user_passwords",
+  "sessions",
+  "login_attempts",
+  "workspaces",
+  "memberships",
+  "invites",
+  "goals",
+  "prototypes",
+  "feedback_forms",
+  "feedback_questions",
+  "feedback_responses",
+  "feedback_answers",
+] as const;
 
 /** Every row of every table, as JSON, to show a request changed nothing. */
 export async function snapshotTables(sql: Sql): Promise<Record<string, string>> {

@@ -115,7 +115,15 @@ const MUTATIONS: MutationCase[] = [
     prepare: async () => ({ name: uniq("Renamed") }),
     request: (t) => ({ path: `/w/${fx.a.id}/settings`, form: { intent: "rename", name: t.name } }),
     changed: async (t) => (await app.db.sql`select 1 from workspaces where id = ${fx.a.id} and name = ${t.name}`).length === 1,
-    succeeded: async (res) => expectRedirect(res, `/w/${fx.a.id}/settings?saved=1`),
+    succeeded: async (res) => expectRedirect(res, `/w/${fx.a.id}/settings?saved=name`),
+  }),
+  mutation({
+    label: "connect a Learning Record Store",
+    action: "workspace.integrations",
+    prepare: async () => ({ endpoint: `https://lrs.example.com/${uniq("x").replace(/\W/g, "")}/` }),
+    request: (t) => ({ path: `/w/${fx.a.id}/settings`, form: { intent: "lrs", endpoint: t.endpoint, username: "key", password: "secret", enabled: "on" } }),
+    changed: async (t) => (await app.db.sql`select 1 from lrs_settings where workspace_id = ${fx.a.id} and endpoint = ${t.endpoint}`).length === 1,
+    succeeded: async (res) => expectRedirect(res, `/w/${fx.a.id}/settings?saved=lrs`),
   }),
   mutation({
     label: "create an invite link",
@@ -242,6 +250,35 @@ const MUTATIONS: MutationCase[] = [
     changed: async (t) => !(await prototypeRow(t.id)).archived,
     succeeded: async (res, t) => expectRedirect(res, `/w/${fx.a.id}/prototypes/${t.id}`),
   }),
+  mutation({
+    label: "create a feedback form",
+    action: "feedback.manage",
+    prepare: async () => ({ title: uniq("Feedback form") }),
+    request: (t) => ({
+      path: `/w/${fx.a.id}/prototypes/${fx.prototype.id}/feedback?index`,
+      form: { title: t.title, intro: "", followsFormId: "", onePerBrowser: "on" },
+    }),
+    changed: async (t) => (await app.db.sql`select 1 from feedback_forms where workspace_id = ${fx.a.id} and title = ${t.title}`).length > 0,
+    succeeded: async (res, t) => {
+      const [f] = await app.db.sql<{ id: string }[]>`select id from feedback_forms where workspace_id = ${fx.a.id} and title = ${t.title}`;
+      await expectRedirect(res, `/w/${fx.a.id}/prototypes/${fx.prototype.id}/feedback/${f.id}`);
+    },
+  }),
+  mutation({
+    label: "open a feedback form",
+    action: "feedback.manage",
+    prepare: async () => {
+      const [owner] = await app.db.sql<{ user_id: string }[]>`select user_id from memberships where workspace_id = ${fx.a.id} and role = 'owner'`;
+      const input = { title: uniq("Draft form"), intro: "", cardId: null, followsFormId: null, onePerBrowser: false };
+      const form = await app.services.feedback.create({ workspaceId: fx.a.id, prototypeId: fx.prototype.id, userId: owner.user_id, input });
+      const question = { kind: "rating" as const, prompt: "Useful?", help: "", required: true, level: 1 as const, choices: [], lowLabel: "", highLabel: "" };
+      await app.services.feedback.addQuestion({ workspaceId: fx.a.id, formId: form.id, input: question });
+      return form;
+    },
+    request: (t) => ({ path: `/w/${fx.a.id}/prototypes/${fx.prototype.id}/feedback/${t.id}`, form: { intent: "open" } }),
+    changed: async (t) => (await app.db.sql`select 1 from feedback_forms where id = ${t.id} and status = 'open'`).length > 0,
+    succeeded: async (res, t) => expectRedirect(res, `/w/${fx.a.id}/prototypes/${fx.prototype.id}/feedback/${t.id}`),
+  }),
 ];
 
 interface PageCase {
@@ -261,6 +298,7 @@ const PAGES: PageCase[] = [
   { label: "open the member list", action: "members.view", path: () => `/w/${fx.a.id}/members`, shows: "People" },
   { label: "open a goal", action: "workspace.view", path: () => `/w/${fx.a.id}/goals/${fx.goal.id}`, shows: "Prototypes aligned to this goal" },
   { label: "open a prototype", action: "workspace.view", path: () => `/w/${fx.a.id}/prototypes/${fx.prototype.id}`, shows: "Design document" },
+  { label: "open a prototype's feedback forms", action: "workspace.view", path: () => `/w/${fx.a.id}/prototypes/${fx.prototype.id}/feedback`, shows: "Feedback forms" },
 ];
 
 function testName(actor: Actor, label: string, outcome: Outcome, mutates: boolean): string {

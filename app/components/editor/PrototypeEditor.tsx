@@ -4,9 +4,10 @@ import CollaborationCaret from "@tiptap/extension-collaboration-caret";
 import { Placeholder } from "@tiptap/extensions";
 import { useEffect } from "react";
 import { documentExtensions, DOCUMENT_FIELD } from "~/lib/editor/extensions";
+import { liveExperimentCard } from "./ExperimentCardView";
 import { Presence } from "./Presence";
 import { Toolbar } from "./Toolbar";
-import { useCollabDocument, useConnectionState, type CollabDocument, type ConnectionState } from "./useCollabDocument";
+import { useConnectionState, type CollabDocument, type ConnectionState } from "./useCollabDocument";
 
 export interface EditorUser {
   id: string;
@@ -43,7 +44,7 @@ function LiveEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDo
       immediatelyRender: false,
       editable: canWrite,
       extensions: [
-        ...documentExtensions(),
+        ...documentExtensions({ experimentCard: liveExperimentCard(collab.doc) }),
         Placeholder.configure({ placeholder: canWrite ? "Write the pilot's design together…" : "" }),
         Collaboration.configure({ document: collab.doc, field: DOCUMENT_FIELD }),
         CollaborationCaret.configure({ provider: collab.provider, user: { id: user.id, name: user.name, color: user.color } }),
@@ -85,9 +86,8 @@ function LiveEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDo
   );
 }
 
-/** The live, co-edited design document of a prototype. */
-export function PrototypeEditor({ docName, user, canWrite, readOnlyNote }: { docName: string; user: EditorUser; canWrite: boolean; readOnlyNote: string }) {
-  const collab = useCollabDocument(docName);
+/** The live, co-edited design document of a prototype (its page opens the connection: see useCollabDocument). */
+export function PrototypeEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDocument | null; user: EditorUser; canWrite: boolean; readOnlyNote: string }) {
   if (!collab) {
     return (
       <div className="editor">

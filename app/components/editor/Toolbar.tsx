@@ -1,6 +1,7 @@
 import type { Editor } from "@tiptap/react";
 import { useEditorState } from "@tiptap/react";
 import { useRef, type KeyboardEvent, type ReactNode } from "react";
+import { InsertExperimentCard } from "./InsertExperimentCard";
 
 interface ToolButton {
   label: string;
@@ -65,7 +66,7 @@ export function Toolbar({ editor }: { editor: Editor }) {
   });
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>("button") ?? [])];
+    const buttons = [...(ref.current?.querySelectorAll<HTMLButtonElement>("button.tool") ?? [])];
     const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
     if (index < 0) return;
     const next = event.key === "ArrowRight" ? index + 1 : event.key === "ArrowLeft" ? index - 1 : event.key === "Home" ? 0 : event.key === "End" ? buttons.length - 1 : null;
@@ -101,6 +102,7 @@ export function Toolbar({ editor }: { editor: Editor }) {
           })}
         </div>
       ))}
+      <InsertExperimentCard editor={editor} />
     </div>
   );
 }

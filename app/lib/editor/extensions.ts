@@ -2,12 +2,14 @@ import type { AnyExtension } from "@tiptap/core";
 import StarterKit from "@tiptap/starter-kit";
 import { TaskItem, TaskList } from "@tiptap/extension-list";
 import { TableKit } from "@tiptap/extension-table";
+import { ExperimentCard } from "./experimentCard";
 
 /**
  * The document schema of a prototype, shared by the browser editor and the server (which
  * builds templates with it). Collaboration brings its own undo, so StarterKit's is off.
+ * The browser passes `experimentCard` to swap the schema-only embed for one with a live view.
  */
-export function documentExtensions(): AnyExtension[] {
+export function documentExtensions({ experimentCard = ExperimentCard }: { experimentCard?: AnyExtension } = {}): AnyExtension[] {
   return [
     StarterKit.configure({
       undoRedo: false,
@@ -17,6 +19,7 @@ export function documentExtensions(): AnyExtension[] {
     TaskList,
     TaskItem.configure({ nested: true }),
     TableKit.configure({ table: { resizable: false } }),
+    experimentCard,
   ];
 }
 

@@ -1,0 +1,54 @@
+import { Node, mergeAttributes } from "@tiptap/core";
+
+/** HTML attribute that carries an embedded card's id (parseHTML / renderHTML). */
+export const CARD_ID_ATTRIBUTE = "data-experiment-card";
+
+
+declare module "@tiptap/core" {
+  interface Commands<ReturnType> {
+    experimentCard: {
+      /** Inserts an embed of the card with this id at the selection. */
+      insertExperimentCard: (cardId: string) => ReturnType;
+    };
+  }
+}
+
+/**
+ * An experiment card embedded in the prototype's text: a block atom that stores only the card's
+ * id; its content is read live from the same Yjs document's experiments map. Schema only (the
+ * server builds its schema from this), the browser adds a node view with `.extend`.
+ */
+export const ExperimentCard = Node.create({
+  name: "experimentCard",
+  group: "block",
+  atom: true,
+  selectable: true,
+  draggable: true,
+
+  addAttributes() {
+    return {
+      cardId: {
+        default: null,
+        parseHTML: (element) => element.getAttribute(CARD_ID_ATTRIBUTE),
+        renderHTML: (attributes) => (attributes.cardId ? { [CARD_ID_ATTRIBUTE]: attributes.cardId } : {}),
+      },
+    };
+  },
+
+  parseHTML() {
+    return [{ tag: `div[${CARD_ID_ATTRIBUTE}]` }];
+  },
+
+  renderHTML({ HTMLAttributes }) {
+    return ["div", mergeAttributes(HTMLAttributes, { class: "experiment-embed" })];
+  },
+
+  addCommands() {
+    return {
+      insertExperimentCard:
+        (cardId) =>
+        ({ commands }) =>
+          commands.insertContent({ type: this.name, attrs: { cardId } }),
+    };
+  },
+});
