@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { CheckboxField, FormStatusBadge } from "~/components/feedback";
+import { BarChart, CheckboxField, FormStatusBadge } from "~/components/feedback";
 import { ListEmptyState } from "~/components/records";
 import { FormError, PageHeader, RelativeTime, SelectField, SubmitButton, TextArea, TextField } from "~/components/ui";
 import { formValues, refusal, type ActionFailure } from "~/lib/actions.server";
@@ -22,10 +22,11 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const prototype = await context.services.prototypes.get({ workspaceId: workspace.id, prototypeId });
   if (!prototype) throw notFound("This prototype doesn't exist in this workspace.");
   const canManage = can(workspace.role, "feedback.manage");
-  const [forms, cards, evidence] = await Promise.all([
+  const [forms, cards, evidence, activity] = await Promise.all([
     context.services.feedback.list({ workspaceId: workspace.id, prototypeId }),
     canManage ? context.services.feedback.cards({ workspaceId: workspace.id, prototypeId }) : Promise.resolve([]),
     context.services.feedback.evidence({ workspaceId: workspace.id, prototypeId }),
+    context.services.feedback.activity({ workspaceId: workspace.id, prototypeId }),
   ]);
   return {
     workspace,
@@ -43,6 +44,7 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
     cards,
     canManage,
     evidence,
+    activity,
   };
 }
 
@@ -67,7 +69,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 }
 
 export default function FeedbackFormsPage() {
-  const { workspace, prototype, forms, cards, canManage, evidence } = useLoaderData<typeof loader>();
+  const { workspace, prototype, forms, cards, canManage, evidence, activity } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const errors = actionData?.fieldErrors ?? {};
   const values = actionData?.values;
@@ -79,6 +81,15 @@ export default function FeedbackFormsPage() {
       </p>
       <PageHeader title="Feedback forms" subtitle={<span>Forms that pilot participants answer through a public link, for {prototype.title}.</span>} />
       <EvidenceLadder steps={evidence} />
+      {activity.responses > 0 ? (
+        <section className="card" aria-labelledby="activity-heading">
+          <h2 id="activity-heading">Responses to all forms</h2>
+          <p className="muted small" data-testid="prototype-responses">
+            {activity.responses} {activity.responses === 1 ? "response" : "responses"} across this prototype's forms.
+          </p>
+          <BarChart caption="Responses per day, all forms" valueHeader="Day" countHeader="Responses" bars={activity.perDay.map((d) => ({ label: d.day, count: d.count }))} />
+        </section>
+      ) : null}
       <div className={canManage ? "records-layout" : undefined}>
         <section aria-labelledby="forms-heading">
           <h2 id="forms-heading" className="visually-hidden">

@@ -668,6 +668,16 @@ export function createFeedback({ sql, xapiBase }: { sql: Sql; xapiBase: string }
       });
     },
 
+    /** Responses to all of a prototype's forms, per day: the pilot's feedback activity as a whole. */
+    async activity({ workspaceId, prototypeId }: { workspaceId: string; prototypeId: string }): Promise<{ responses: number; perDay: { day: string; count: number }[] }> {
+      const perDay = await sql<{ day: string; count: number }[]>`
+        select to_char(date_trunc('day', r.submitted_at), 'YYYY-MM-DD') as day, count(*)::int as count
+        from feedback_responses r join feedback_forms f on f.id = r.form_id
+        where f.workspace_id = ${workspaceId} and f.prototype_id = ${prototypeId}
+        group by 1 order by 1`;
+      return { responses: perDay.reduce((sum, d) => sum + d.count, 0), perDay };
+    },
+
     /**
      * The prototype's evidence ladder: for each Kirkpatrick level, how many forms and questions ask
      * about it and how many people answered; `enough` once MIN_SAMPLE people have.

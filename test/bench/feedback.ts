@@ -8,10 +8,10 @@
  * Prints medians and rates; nothing here is a pass/fail test.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import postgres from "postgres";
 import { startPilotlab, type Pilotlab } from "../../server/app.js";
 import { createLogger } from "../../server/logger.js";
 import { openDatabase, type Database } from "../../server/db/index.js";
+import { withFreshDatabase } from "./databases.js";
 
 const RESPONSES = Number(process.env.BENCH_FEEDBACK_RESPONSES ?? 100_000);
 const POSTS = Number(process.env.BENCH_FEEDBACK_POSTS ?? 2000);
@@ -139,18 +139,4 @@ try {
 }
 
 const external = process.env.BENCH_DATABASE_URL;
-if (external) {
-  const name = `pilotlab_bench_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(external, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(external);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: null });
-  try {
-    await measure("PostgreSQL", db);
-  } finally {
-    await db.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
+if (external) await withFreshDatabase(external, (db) => measure("PostgreSQL", db));

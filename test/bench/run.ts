@@ -4,11 +4,10 @@
  *        BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench   (both, with ratio)
  * Reports medians and p95 over a fixed number of requests; nothing here is a pass/fail test.
  */
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { startPilotlab } from "../../server/app.js";
 import { createLogger } from "../../server/logger.js";
 import { openDatabase, type Database } from "../../server/db/index.js";
+import { withFreshDatabase } from "./databases.js";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "../../server/seed.js";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
@@ -75,21 +74,9 @@ await embedded.close();
 
 const external = process.env.BENCH_DATABASE_URL;
 if (external) {
-  const name = `pilotlab_bench_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(external, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(external);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: null });
-  try {
-    const b = await measure("PostgreSQL", db);
-    console.log(
-      `overview page, ${REQUESTS} requests: serial median embedded/PostgreSQL = ${(a.serialMedianMs / b.serialMedianMs).toFixed(2)}, ` +
-        `throughput embedded/PostgreSQL = ${(a.throughputPerSec / b.throughputPerSec).toFixed(2)}`,
-    );
-  } finally {
-    await db.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+  const b = await withFreshDatabase(external, (db) => measure("PostgreSQL", db));
+  console.log(
+    `overview page, ${REQUESTS} requests: serial median embedded/PostgreSQL = ${(a.serialMedianMs / b.serialMedianMs).toFixed(2)}, ` +
+      `throughput embedded/PostgreSQL = ${(a.throughputPerSec / b.throughputPerSec).toFixed(2)}`,
+  );
 }

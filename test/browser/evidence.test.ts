@@ -215,6 +215,10 @@ describe("verdicts from evidence", () => {
     await answer(5, "Keep going");
     await page.reload();
     await expect.poll(() => cells(1)).toEqual(["Level 1 · Reaction", "1", "1", "5", "5", expect.stringContaining("Enough data")]);
+    // The prototype as a whole: every response to any of its forms, per day.
+    expect(await page.getByTestId("prototype-responses").innerText()).toBe("5 responses across this prototype's forms.");
+    const perDay = page.getByRole("table", { name: "Responses per day, all forms" });
+    expect(await perDay.locator("tbody td").last().textContent()).toBe("5");
     expectNoConsoleErrors(editor);
   });
 });

@@ -5,6 +5,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import type { HttpClient } from "../helpers/http.js";
 import { createPrototype, createUser, createWorkspace, memberClient } from "../helpers/factories.js";
 import type { QuestionInput } from "../../server/services/feedback.js";
+import { makeForm, questionInput } from "../helpers/feedback.js";
 
 let app: TestServer;
 let ws: { id: string };
@@ -16,28 +17,9 @@ let rating: string;
 let choice: { id: string; yes: string };
 let otherQuestion: string;
 
-const question = (kind: QuestionInput["kind"], extra: Partial<QuestionInput> = {}): QuestionInput => ({
-  kind,
-  prompt: `How about ${kind}?`,
-  help: "",
-  required: false,
-  level: 1,
-  choices: kind === "single" || kind === "multiple" ? [{ label: "Yes" }, { label: "No" }] : [],
-  lowLabel: "",
-  highLabel: "",
-  ...extra,
-});
-
 async function formWith(protoId: string, kinds: QuestionInput["kind"][]) {
-  const f = app.services.feedback;
-  const { id: formId } = await f.create({
-    workspaceId: ws.id,
-    prototypeId: protoId,
-    userId: owner.id,
-    input: { title: "Reaction", intro: "", cardId: null, followsFormId: null, onePerBrowser: false },
-  });
-  for (const kind of kinds) await f.addQuestion({ workspaceId: ws.id, formId, input: question(kind) });
-  return (await f.get({ workspaceId: ws.id, formId })).questions;
+  const made = await makeForm(app, { workspaceId: ws.id, prototypeId: protoId, userId: owner.id }, kinds.map((kind) => questionInput(kind)), { open: false, title: "Reaction" });
+  return made.questions;
 }
 
 beforeAll(async () => {

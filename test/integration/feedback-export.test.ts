@@ -11,6 +11,7 @@ import { createPrototype, createUser, createWorkspace, loginClient, memberClient
 import { HttpClient } from "../helpers/http.js";
 import { answerField, whyField } from "../../app/lib/feedback/questions.js";
 import type { QuestionInput } from "../../server/services/feedback.js";
+import { answerValues, makeForm, questionInput } from "../helpers/feedback.js";
 import type { Statement } from "../../server/feedback/xapi.js";
 import { parseCsv } from "../helpers/csv.js";
 
@@ -23,17 +24,9 @@ afterAll(async () => {
   await app?.close();
 });
 
-const values = (entries: [string, string | string[]][]) => new Map(entries.map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
-const q = (kind: QuestionInput["kind"], prompt: string, level: 1 | 2 | 3 | 4 = 1): QuestionInput => ({
-  kind,
-  prompt,
-  help: "",
-  required: false,
-  level,
-  choices: kind === "single" || kind === "multiple" ? [{ label: "Slides" }, { label: "Role play" }, { label: "=Other" }] : [],
-  lowLabel: "",
-  highLabel: "",
-});
+const values = answerValues;
+const q = (kind: QuestionInput["kind"], prompt: string, level: 1 | 2 | 3 | 4 = 1) =>
+  questionInput(kind, { prompt, level, choices: kind === "multiple" ? [{ label: "Slides" }, { label: "Role play" }, { label: "=Other" }] : [] });
 
 /** A workspace with an open form of every question kind. */
 async function setup() {
@@ -41,21 +34,16 @@ async function setup() {
   const ws = await createWorkspace(app, owner.id);
   const proto = await createPrototype(app, ws.id, { title: "Coaching circles" });
   const f = app.services.feedback;
-  const { id: formId } = await f.create({
-    workspaceId: ws.id,
-    prototypeId: proto.id,
-    userId: owner.id,
-    input: { title: "Week 1", intro: "", cardId: null, followsFormId: null, onePerBrowser: false },
-  });
-  for (const input of [q("rating", "How useful?"), q("nps", "Recommend?"), q("multiple", "What helped?", 2), q("text", "What will you do differently?", 3)]) {
-    await f.addQuestion({ workspaceId: ws.id, formId, input });
-  }
-  await f.setStatus({ workspaceId: ws.id, formId, status: "open" });
-  const { form, questions } = await f.get({ workspaceId: ws.id, formId });
+  const { formId, token, questions } = await makeForm(
+    app,
+    { workspaceId: ws.id, prototypeId: proto.id, userId: owner.id },
+    [q("rating", "How useful?"), q("nps", "Recommend?"), q("multiple", "What helped?", 2), q("text", "What will you do differently?", 3)],
+    { title: "Week 1" },
+  );
   let n = 0;
   const answer = (rating: number, score: number, choices: number[], text: string) =>
     f.submit({
-      token: form.publicToken!,
+      token: token!,
       submissionId: randomUUID(),
       ip: `192.0.2.${++n}`,
       browserId: null,

@@ -9,6 +9,7 @@ import { alerts, markup, unescapeHtml, uniq, visibleText } from "../helpers/page
 import { ANSWER_TEXT_MAX, HONEYPOT_FIELD, SUBMISSIONS_PER_IP_PER_MINUTE, answerField, whyField } from "../../app/lib/feedback/questions.js";
 import { MAX_REQUEST_BODY_BYTES } from "../../app/lib/limits.js";
 import type { QuestionInput } from "../../server/services/feedback.js";
+import { makeForm as makeFeedbackForm, questionInput } from "../helpers/feedback.js";
 
 let app: TestServer;
 let ws: { id: string };
@@ -35,31 +36,11 @@ const feedback = () => app.services.feedback;
 const formsPath = () => `/w/${ws.id}/prototypes/${prototypeId}/feedback`;
 const builderPath = (formId: string) => `${formsPath()}/${formId}`;
 
-const question = (kind: QuestionInput["kind"], extra: Partial<QuestionInput> = {}): QuestionInput => ({
-  kind,
-  prompt: `How about ${kind}?`,
-  help: "",
-  required: false,
-  level: 1,
-  choices: kind === "single" || kind === "multiple" ? [{ label: "Yes" }, { label: "No" }, { label: "Not sure" }] : [],
-  lowLabel: "Not at all",
-  highLabel: "Completely",
-  ...extra,
-});
+const question = (kind: QuestionInput["kind"], extra: Partial<QuestionInput> = {}) => questionInput(kind, { lowLabel: "Not at all", highLabel: "Completely", ...extra });
 
 /** A form made through the service (the builder's HTTP path has its own tests). */
-async function makeForm(questions: QuestionInput[], options: { open?: boolean; onePerBrowser?: boolean } = {}) {
-  const { id } = await feedback().create({
-    workspaceId: ws.id,
-    prototypeId,
-    userId: owner.id,
-    input: { title: uniq("Week 1 reaction"), intro: "Tell us how it went.", cardId: null, followsFormId: null, onePerBrowser: options.onePerBrowser ?? false },
-  });
-  for (const q of questions) await feedback().addQuestion({ workspaceId: ws.id, formId: id, input: q });
-  if (options.open ?? true) await feedback().setStatus({ workspaceId: ws.id, formId: id, status: "open" });
-  const { form, questions: stored } = await feedback().get({ workspaceId: ws.id, formId: id });
-  return { formId: id, token: form.publicToken, questions: stored };
-}
+const makeForm = (questions: QuestionInput[], options: { open?: boolean; onePerBrowser?: boolean } = {}) =>
+  makeFeedbackForm(app, { workspaceId: ws.id, prototypeId, userId: owner.id }, questions, { ...options, title: uniq("Week 1 reaction"), intro: "Tell us how it went." });
 
 async function counts(formId: string) {
   const [row] = await app.db.sql<{ responses: number; answers: number }[]>`

@@ -5,6 +5,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { createPrototype, createUser, createWorkspace } from "../helpers/factories.js";
 import { answerField, whyField, SUBMISSIONS_PER_IP_PER_MINUTE } from "../../app/lib/feedback/questions.js";
 import type { QuestionInput as ServiceQuestionInput } from "../../server/services/feedback.js";
+import { answerValues, makeForm, questionInput } from "../helpers/feedback.js";
 
 let app: TestServer;
 let ws: { id: string };
@@ -22,33 +23,14 @@ afterAll(async () => {
 });
 
 const feedback = () => app.services.feedback;
-const question = (kind: ServiceQuestionInput["kind"], extra: Partial<ServiceQuestionInput> = {}): ServiceQuestionInput => ({
-  kind,
-  prompt: `How about ${kind}?`,
-  help: "",
-  required: false,
-  level: 1,
-  choices: kind === "single" || kind === "multiple" ? [{ label: "Yes" }, { label: "No" }, { label: "Not sure" }] : [],
-  lowLabel: "Not at all",
-  highLabel: "Completely",
-  ...extra,
-});
+const question = questionInput;
 
 async function openForm(questions: ServiceQuestionInput[], options: { onePerBrowser?: boolean } = {}) {
-  const { id } = await feedback().create({
-    workspaceId: ws.id,
-    prototypeId,
-    userId: owner.id,
-    input: { title: "Week 1 reaction", intro: "", cardId: null, followsFormId: null, onePerBrowser: options.onePerBrowser ?? false },
-  });
-  const ids: string[] = [];
-  for (const q of questions) ids.push((await feedback().addQuestion({ workspaceId: ws.id, formId: id, input: q })).id);
-  await feedback().setStatus({ workspaceId: ws.id, formId: id, status: "open" });
-  const { form, questions: stored } = await feedback().get({ workspaceId: ws.id, formId: id });
-  return { formId: id, token: form.publicToken!, ids, questions: stored };
+  const made = await makeForm(app, { workspaceId: ws.id, prototypeId, userId: owner.id }, questions, options);
+  return { ...made, token: made.token! };
 }
 
-const values = (entries: [string, string | string[]][]) => new Map(entries.map(([k, v]) => [k, Array.isArray(v) ? v : [v]]));
+const values = answerValues;
 let ipCounter = 0;
 const freshIp = () => `10.1.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
 const submit = (token: string, v: Map<string, string[]>, extra: { ip?: string; browserId?: string | null; submissionId?: string } = {}) =>

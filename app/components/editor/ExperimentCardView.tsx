@@ -4,7 +4,7 @@ import type * as Y from "yjs";
 import { ExperimentCard } from "~/lib/editor/experimentCard";
 import { experimentAnchor } from "~/lib/experiments/anchor";
 import { ExperimentStatusBadge } from "../ExperimentStatusBadge";
-import { useExperimentCard } from "./useExperimentCards";
+import { useCard } from "~/components/experiments/hooks";
 
 /** Characters of the hypothesis an embed shows. */
 const HYPOTHESIS_EXCERPT = 160;
@@ -54,7 +54,7 @@ function goToCard(event: MouseEvent<HTMLAnchorElement>, anchor: string) {
 function ExperimentCardView({ node, extension, selected }: ReactNodeViewProps) {
   const cardId = typeof node.attrs.cardId === "string" ? node.attrs.cardId : null;
   const doc = (extension.options as ExperimentCardOptions).doc;
-  const card = useExperimentCard(doc, cardId);
+  const card = useCard(doc, cardId);
   const names = useContext(MemberNamesContext);
   const className = `experiment-embed${selected ? " is-selected" : ""}${card ? "" : " experiment-embed-removed"}`;
 

@@ -3,7 +3,7 @@ import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import type * as Y from "yjs";
 import { STATUS_LABELS } from "~/lib/experiments/cards";
 import type { ExperimentCardOptions } from "./ExperimentCardView";
-import { useExperimentCards } from "./useExperimentCards";
+import { useCards } from "~/components/experiments/hooks";
 
 /** The Y.Doc the editor's live experiment-card extension reads (null when the editor has none). */
 function cardsDoc(editor: Editor): Y.Doc | null {
@@ -18,7 +18,7 @@ function cardsDoc(editor: Editor): Y.Doc | null {
  */
 export function InsertExperimentCard({ editor }: { editor: Editor }) {
   const doc = cardsDoc(editor);
-  const cards = useExperimentCards(doc);
+  const cards = useCards(doc);
   const [open, setOpen] = useState(false);
   const trigger = useRef<HTMLButtonElement>(null);
   const menu = useRef<HTMLUListElement>(null);

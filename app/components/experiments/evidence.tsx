@@ -1,6 +1,6 @@
 import { useFetcher } from "@remix-run/react";
 import { useEffect, useId, useState } from "react";
-import { describeRule, RULE_LABELS, rulesFor, thresholdRange, type Evaluation, type Rule } from "~/lib/feedback/criteria";
+import { describeRule, RULE_LABELS, rulesFor, thresholdRange, type Evaluation, type RecordedEvidence, type Rule } from "~/lib/feedback/criteria";
 import type { Choice, QuestionKind } from "~/lib/feedback/questions";
 import { STATUS_LABELS } from "~/lib/experiments/cards";
 
@@ -32,16 +32,6 @@ export interface CardBinding {
   formId: string;
   formTitle: string;
   evaluation: Evaluation;
-}
-
-/** The numbers a computed verdict was recorded with when the card was concluded. */
-export interface RecordedEvidence {
-  value: number | null;
-  n: number;
-  met: boolean | null;
-  rule: Rule;
-  threshold: number;
-  minResponses: number;
 }
 
 /** What the board needs to show and edit criteria bound to evidence. */

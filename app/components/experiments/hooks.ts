@@ -3,10 +3,14 @@ import type * as Y from "yjs";
 import type { WebsocketProvider } from "y-websocket";
 import { cardsMap, readCards, type Card } from "~/lib/experiments/cards";
 
-/** The document's cards in board order, re-read on every change to any card. */
-export function useCards(doc: Y.Doc): Card[] {
-  const [cards, setCards] = useState<Card[]>(() => readCards(doc));
+/** The document's cards in board order, re-read on every change to any card; none without a document. */
+export function useCards(doc: Y.Doc | null): Card[] {
+  const [cards, setCards] = useState<Card[]>(() => (doc ? readCards(doc) : []));
   useEffect(() => {
+    if (!doc) {
+      setCards([]);
+      return;
+    }
     const map = cardsMap(doc);
     const read = () => setCards(readCards(doc));
     read();
@@ -14,6 +18,12 @@ export function useCards(doc: Y.Doc): Card[] {
     return () => map.unobserveDeep(read);
   }, [doc]);
   return cards;
+}
+
+/** One card by id, live; null while it does not exist (not synced yet, or removed). */
+export function useCard(doc: Y.Doc | null, cardId: string | null): Card | null {
+  const cards = useCards(doc);
+  return cards.find((c) => c.id === cardId) ?? null;
 }
 
 /** Whether the provider has completed a sync with the server since it (re)connected. */

@@ -1,15 +1,5 @@
 import type { AppLoadContext } from "@remix-run/node";
-import { isRule, rulesFor, type Rule } from "./criteria";
-
-/** The numbers a computed verdict was recorded with (see experiment_runs.evidence). */
-export interface RecordedEvidence {
-  value: number | null;
-  n: number;
-  met: boolean | null;
-  rule: Rule;
-  threshold: number;
-  minResponses: number;
-}
+import { isRule, rulesFor, type RecordedEvidence, type Rule } from "./criteria";
 
 /**
  * What the prototype page's experiment cards need about evidence: the questions a criterion can be

@@ -57,6 +57,16 @@ export interface Evaluation {
   verdict: "validated" | "invalidated" | null;
 }
 
+/** The numbers a computed verdict was recorded with (experiment_runs.evidence). */
+export interface RecordedEvidence {
+  value: number | null;
+  n: number;
+  met: boolean | null;
+  rule: Rule;
+  threshold: number;
+  minResponses: number;
+}
+
 /** Evidence for a rule: numeric distribution (value → count), or the chosen option's count. */
 export interface EvidenceData {
   distribution: ReadonlyMap<number, number>;
