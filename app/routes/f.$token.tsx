@@ -1,4 +1,4 @@
-import { data, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
 import { useEffect, useRef } from "react";
 import { newBrowserCookie, readBrowserId } from "~/lib/feedback/browserCookie.server";
@@ -14,6 +14,7 @@ import {
 } from "~/lib/feedback/questions";
 import { readForm } from "~/lib/forms";
 import feedbackStyles from "~/styles/feedback.css";
+import { Message, Shell, Thanks } from "~/components/publicFeedback";
 
 /**
  * The public page of a feedback form: no account, no workspace chrome. Every outcome (the form,
@@ -98,9 +99,12 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
     ip: context.ip,
     browserId,
   });
+  // Post/redirect/get: the thank-you page is its own URL, so reloading it sends nothing again
+  // (and a stored answer costs one short request, not a page render).
+  const thanksUrl = (note?: "again") => `/f/${encodeURIComponent(params.token ?? "")}/thanks${note ? `?note=${note}` : ""}`;
   if (result.ok) {
     context.services.feedbackEvents.publish({ formId: result.formId, responseId: result.responseId });
-    return data<Outcome>({ state: "thanks", note: null }, { headers });
+    throw redirect(thanksUrl(), { status: 303, headers });
   }
   switch (result.status) {
     case 404:
@@ -109,7 +113,7 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
       return data<Outcome>({ state: "closed", message: result.formError ?? "This form is closed." }, { status: 410, headers });
     case 409:
       // The same page sent twice, or this browser already answered: either way, nothing more to do.
-      return data<Outcome>({ state: "thanks", note: result.formError }, { headers });
+      throw redirect(thanksUrl("again"), { status: 303, headers });
     default: {
       const kept: Record<string, string[]> = {};
       for (const [key, list] of values) if (key.startsWith("q_")) kept[key] = list.map((v) => v.slice(0, ANSWER_TEXT_MAX + 1));
@@ -129,45 +133,10 @@ export default function PublicFeedbackPage() {
   return <FeedbackForm page={page} invalid={outcome?.state === "invalid" ? outcome : null} />;
 }
 
-function Shell({ children }: { children: React.ReactNode }) {
-  return (
-    <main id="main" className="public-page">
-      <div className="public-card">{children}</div>
-      <p className="public-footer">Feedback collected with Pilotlab. Your answers are anonymous.</p>
-    </main>
-  );
-}
 
 /** Moves focus to a freshly shown heading, as a new page would. */
-function useFocusOnMount<T extends HTMLElement>() {
-  const ref = useRef<T>(null);
-  useEffect(() => ref.current?.focus(), []);
-  return ref;
-}
 
-function Thanks({ note }: { note: string | null }) {
-  const heading = useFocusOnMount<HTMLHeadingElement>();
-  return (
-    <Shell>
-      <h1 ref={heading} tabIndex={-1}>
-        Thank you!
-      </h1>
-      <p>{note ?? "Your answers were sent. You can close this page."}</p>
-    </Shell>
-  );
-}
 
-function Message({ code, title, message }: { code: string; title: string; message: string }) {
-  return (
-    <Shell>
-      <p className="public-code" aria-hidden="true">
-        {code}
-      </p>
-      <h1>{title}</h1>
-      <p>{message}</p>
-    </Shell>
-  );
-}
 
 function FeedbackForm({ page, invalid }: { page: Extract<PageState, { state: "form" }>; invalid: Extract<Outcome, { state: "invalid" }> | null }) {
   const navigation = useNavigation();

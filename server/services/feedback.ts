@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { Sql } from "../db/index.js";
 import { ServiceError, pgCode } from "./errors.js";
 import {
@@ -434,63 +434,68 @@ export function createFeedback({ sql, xapiBase }: { sql: Sql; xapiBase: string }
       if (!/^[A-Za-z0-9_-]{32,64}$/.test(input.token)) return fail(404, "This feedback link is not valid. Check that you copied the whole link.");
       if (!UUID.test(input.submissionId)) return fail(400, "This page is out of date. Please reload it and answer again.");
       const ipHash = hash(`ip:${input.ip}`);
+      // Two round trips: one read for every check, then one statement that stores the response, its
+      // answers and its xAPI statements together, and only while the form is still open.
+      const [form] = await sql<(FormHead & { recent: number; lrs: boolean; questions: QuestionRow[] })[]>`
+        select f.id, f.status, f.one_per_browser as "onePerBrowser", f.workspace_id as "workspaceId", f.title,
+               f.prototype_id as "prototypeId", p.title as "prototypeTitle",
+               (select count(*)::int from feedback_responses r
+                 where r.ip_hash = ${ipHash} and r.submitted_at > now() - interval '1 minute') as recent,
+               coalesce((select s.enabled from lrs_settings s where s.workspace_id = f.workspace_id), false) as lrs,
+               (select coalesce(json_agg(json_build_object(
+                         'id', q.id, 'kind', q.kind, 'prompt', q.prompt, 'help', q.help, 'required', q.required, 'level', q.level,
+                         'choices', q.choices, 'lowLabel', q.low_label, 'highLabel', q.high_label)
+                       order by q.position, q.created_at, q.id), '[]')
+                from feedback_questions q where q.form_id = f.id) as questions
+        from feedback_forms f join prototypes p on p.id = f.prototype_id
+        where f.public_token = ${input.token} and p.archived_at is null`;
+      if (!form) return fail(404, "This feedback link is not valid or has been turned off by the team.");
+      const closed = () => fail(410, form.status === "draft" ? "This form is not open yet." : "This form is closed and no longer takes answers. Thank you for your interest.");
+      if (form.status !== "open") return closed();
+      if (form.recent >= SUBMISSIONS_PER_IP_PER_MINUTE) return fail(429, "Too many answers from your network in the last minute. Please wait a minute and try again.");
+      const questions = form.questions.map(toQuestion);
+      const checked = validateAnswers(questions, input.values);
+      if (!checked.ok) return fail(400, checked.formError ?? "Some answers need another look.", checked.errors);
+      const browserKey = form.onePerBrowser && input.browserId ? hash(`browser:${form.id}:${input.browserId}`) : null;
+      const responseId = randomUUID();
+      const answers = checked.answers.map((a) => ({ question_id: a.questionId, number_value: a.number, choice_ids: a.choices, text_value: a.text }));
+      // Statements for the workspace's LRS go into the outbox with the response: both or neither.
+      const statements = form.lrs
+        ? buildStatements({
+            base: xapiBase,
+            form: { id: form.id, title: form.title },
+            prototype: { id: form.prototypeId, title: form.prototypeTitle },
+            questions,
+            response: { id: responseId, submittedAt: new Date() },
+            answers: checked.answers,
+          }).map((st) => ({ id: st.id, statement: st }))
+        : [];
       try {
-        return await sql.begin(async (tx): Promise<SubmitResult> => {
-          // Shares the row with other submissions, excludes a concurrent close: a response lands only on an open form.
-          const [form] = await tx<FormHead[]>`
-            select f.id, f.status, f.one_per_browser as "onePerBrowser", f.workspace_id as "workspaceId", f.title,
-                   f.prototype_id as "prototypeId", p.title as "prototypeTitle"
-            from feedback_forms f join prototypes p on p.id = f.prototype_id
-            where f.public_token = ${input.token} and p.archived_at is null
-            for share of f`;
-          if (!form) return fail(404, "This feedback link is not valid or has been turned off by the team.");
-          if (form.status !== "open") return fail(410, form.status === "closed" ? "This form is closed and no longer takes answers. Thank you for your interest." : "This form is not open yet.");
-          const [{ recent }] = await tx<{ recent: number }[]>`
-            select count(*)::int as recent from feedback_responses where ip_hash = ${ipHash} and submitted_at > now() - interval '1 minute'`;
-          if (recent >= SUBMISSIONS_PER_IP_PER_MINUTE) return fail(429, "Too many answers from your network in the last minute. Please wait a minute and try again.");
-          const questions = (await tx<QuestionRow[]>`
-            select id, kind, prompt, help, required, level, choices, low_label as "lowLabel", high_label as "highLabel"
-            from feedback_questions where form_id = ${form.id} order by position, created_at, id`).map(toQuestion);
-          const checked = validateAnswers(questions, input.values);
-          if (!checked.ok) return fail(400, checked.formError ?? "Some answers need another look.", checked.errors);
-          const browserKey = form.onePerBrowser && input.browserId ? hash(`browser:${form.id}:${input.browserId}`) : null;
-          const [response] = await tx<{ id: string; submittedAt: Date }[]>`
-            insert into feedback_responses (form_id, submission_id, browser_key, ip_hash)
-            values (${form.id}, ${input.submissionId}, ${browserKey}, ${ipHash})
+        // FOR SHARE: concurrent answers proceed together, a concurrent close waits for them; an
+        // answer arriving after a close finds no open form and stores nothing. Answers' submitted_at
+        // defaults to now(), this statement's time, the same as the response's.
+        const [outcome] = await sql<{ open: number; stored: number }[]>`
+          with open_form as (
+            select id from feedback_forms where id = ${form.id} and status = 'open' for share
+          ), response as (
+            insert into feedback_responses (id, form_id, submission_id, browser_key, ip_hash)
+            select ${responseId}, open_form.id, ${input.submissionId}, ${browserKey}, ${ipHash} from open_form
             on conflict (form_id, submission_id) do nothing
-            returning id, submitted_at as "submittedAt"`;
-          if (!response) return fail(409, "We already have this response; it was not stored twice. Thank you!");
-          if (checked.answers.length) {
-            await tx`insert into feedback_answers ${tx(
-              checked.answers.map((a) => ({
-                response_id: response.id,
-                question_id: a.questionId,
-                form_id: form.id,
-                number_value: a.number,
-                choice_ids: a.choices,
-                text_value: a.text,
-              })),
-            )}`;
-          }
-          // Statements for the workspace's LRS go into the outbox with the response: both or neither.
-          const [lrs] = await tx<{ enabled: boolean }[]>`select enabled from lrs_settings where workspace_id = ${form.workspaceId}`;
-          if (lrs?.enabled && checked.answers.length) {
-            const statements = buildStatements({
-              base: xapiBase,
-              form: { id: form.id, title: form.title },
-              prototype: { id: form.prototypeId, title: form.prototypeTitle },
-              questions,
-              response,
-              answers: checked.answers,
-            });
-            if (statements.length) {
-              await tx`insert into xapi_outbox ${tx(
-                statements.map((st) => ({ id: st.id, workspace_id: form.workspaceId, form_id: form.id, response_id: response.id, statement: tx.json(st as never) })),
-              )}`;
-            }
-          }
-          return { ok: true, responseId: response.id, formId: form.id };
-        });
+            returning id
+          ), answers as (
+            insert into feedback_answers (response_id, question_id, form_id, number_value, choice_ids, text_value)
+            select response.id, a.question_id, ${form.id}, a.number_value, a.choice_ids, a.text_value
+            from response cross join jsonb_to_recordset(${sql.json(answers as never)}::jsonb)
+              as a(question_id uuid, number_value smallint, choice_ids text[], text_value text)
+          ), outbox as (
+            insert into xapi_outbox (id, workspace_id, form_id, response_id, statement)
+            select s.id, ${form.workspaceId}, ${form.id}, response.id, s.statement
+            from response cross join jsonb_to_recordset(${sql.json(statements as never)}::jsonb) as s(id uuid, statement jsonb)
+          )
+          select (select count(*) from open_form)::int as open, (select count(*) from response)::int as stored`;
+        if (!outcome.open) return closed();
+        if (!outcome.stored) return fail(409, "We already have this response; it was not stored twice. Thank you!");
+        return { ok: true, responseId, formId: form.id };
       } catch (error) {
         if (pgCode(error) === "23505") return fail(409, "You have already answered this form from this browser. Thank you!");
         throw error;
@@ -671,10 +676,12 @@ export function createFeedback({ sql, xapiBase }: { sql: Sql; xapiBase: string }
     /** Responses to all of a prototype's forms, per day: the pilot's feedback activity as a whole. */
     async activity({ workspaceId, prototypeId }: { workspaceId: string; prototypeId: string }): Promise<{ responses: number; perDay: { day: string; count: number }[] }> {
       const perDay = await sql<{ day: string; count: number }[]>`
-        select to_char(date_trunc('day', r.submitted_at), 'YYYY-MM-DD') as day, count(*)::int as count
-        from feedback_responses r join feedback_forms f on f.id = r.form_id
-        where f.workspace_id = ${workspaceId} and f.prototype_id = ${prototypeId}
-        group by 1 order by 1`;
+        select to_char(day, 'YYYY-MM-DD') as day, count from (
+          select date_trunc('day', r.submitted_at) as day, count(*)::int as count
+          from feedback_responses r join feedback_forms f on f.id = r.form_id
+          where f.workspace_id = ${workspaceId} and f.prototype_id = ${prototypeId}
+          group by 1
+        ) d order by d.day`;
       return { responses: perDay.reduce((sum, d) => sum + d.count, 0), perDay };
     },
 
@@ -700,30 +707,34 @@ export function createFeedback({ sql, xapiBase }: { sql: Sql; xapiBase: string }
 
     /** Counts, distributions, means with 95% intervals, NPS, choice shares and the newest texts. */
     async results({ workspaceId, formId }: { workspaceId: string; formId: string }): Promise<FormResults> {
-      const { form, questions } = await getForm({ workspaceId, formId });
-      const [perDay, numbers, choices, answered, texts] = await Promise.all([
+      if (!UUID.test(formId)) throw new ServiceError("not_found", "This form doesn't exist.");
+      const [[form], questionRows, perDay, groups, texts] = await Promise.all([
+        sql<{ id: string }[]>`select id from feedback_forms where id = ${formId} and workspace_id = ${workspaceId}`,
+        questionsOf(formId),
+        // Group first, format the ~dozens of days after.
         sql<{ day: string; count: number }[]>`
-          select to_char(date_trunc('day', submitted_at), 'YYYY-MM-DD') as day, count(*)::int as count
-          from feedback_responses where form_id = ${form.id} group by 1 order by 1`,
-        sql<{ questionId: string; value: number; count: number }[]>`
-          select question_id as "questionId", number_value as value, count(*)::int as count
-          from feedback_answers where form_id = ${form.id} and number_value is not null group by 1, 2`,
-        sql<{ questionId: string; choiceId: string; count: number }[]>`
-          select question_id as "questionId", c as "choiceId", count(*)::int as count
-          from feedback_answers, unnest(choice_ids) as c where form_id = ${form.id} group by 1, 2`,
-        sql<{ questionId: string; count: number }[]>`
-          select question_id as "questionId", count(*)::int as count from feedback_answers where form_id = ${form.id} group by 1`,
+          select to_char(day, 'YYYY-MM-DD') as day, count from (
+            select date_trunc('day', submitted_at) as day, count(*)::int as count
+            from feedback_responses where form_id = ${formId} group by 1
+          ) d order by d.day`,
+        // One pass over the form's answers: numeric distributions, choice combinations and how many answered each question.
+        sql<{ questionId: string; value: number | null; choices: string[] | null; count: number }[]>`
+          select question_id as "questionId", number_value as value, choice_ids as choices, count(*)::int as count
+          from feedback_answers where form_id = ${formId} group by 1, 2, 3`,
+        // The newest open-text answers of each question, straight from an index.
         sql<{ questionId: string; text: string; submittedAt: Date }[]>`
           select q.id as "questionId", t.text, t."submittedAt"
           from feedback_questions q
           cross join lateral (
-            select a.text_value as text, r.submitted_at as "submittedAt"
-            from feedback_answers a join feedback_responses r on r.id = a.response_id
+            select a.text_value as text, a.submitted_at as "submittedAt"
+            from feedback_answers a
             where a.question_id = q.id and a.text_value is not null
-            order by r.submitted_at desc, r.id desc limit ${TEXTS_ANALYSED}
+            order by a.submitted_at desc, a.response_id desc limit ${TEXTS_ANALYSED}
           ) t
-          where q.form_id = ${form.id}`,
+          where q.form_id = ${formId}`,
       ]);
+      if (!form) throw new ServiceError("not_found", "This form doesn't exist.");
+      const questions = questionRows.map(toQuestion);
       const responses = perDay.reduce((sum, d) => sum + d.count, 0);
       return {
         responses,
@@ -731,9 +742,14 @@ export function createFeedback({ sql, xapiBase }: { sql: Sql; xapiBase: string }
         questions: questions.map((question): QuestionResult => {
           const range = scale(question.kind);
           const dist = new Map<number, number>();
-          for (const row of numbers) if (row.questionId === question.id) dist.set(Number(row.value), row.count);
-          const chosen = new Map(choices.filter((c) => c.questionId === question.id).map((c) => [c.choiceId, c.count]));
-          const n = answered.find((a) => a.questionId === question.id)?.count ?? 0;
+          const chosen = new Map<string, number>();
+          let n = 0;
+          for (const g of groups) {
+            if (g.questionId !== question.id) continue;
+            n += g.count;
+            if (g.value !== null) dist.set(Number(g.value), (dist.get(Number(g.value)) ?? 0) + g.count);
+            for (const c of g.choices ?? []) chosen.set(c, (chosen.get(c) ?? 0) + g.count);
+          }
           const questionTexts = texts.filter((t) => t.questionId === question.id).map(({ text, submittedAt }) => ({ text, submittedAt }));
           return {
             question,

@@ -7,7 +7,9 @@
  *        BENCH_FEEDBACK_RESPONSES=100000 (aggregation size), BENCH_FEEDBACK_POSTS=2000 (ingestion requests)
  * Prints medians and rates; nothing here is a pass/fail test.
  */
+import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { startPilotlab, type Pilotlab } from "../../server/app.js";
 import { createLogger } from "../../server/logger.js";
 import { openDatabase, type Database } from "../../server/db/index.js";
@@ -43,39 +45,55 @@ async function workspaceWithForm(app: Pilotlab) {
   return { workspaceId: workspace.id, formId, token: form.publicToken!, questions };
 }
 
-/** POSTs the public form as participants would, CONCURRENCY at a time, each from its own address. */
-async function ingestion(app: Pilotlab) {
-  const { formId, token, questions } = await workspaceWithForm(app);
-  const [rating, nps, single, text] = questions;
+/**
+ * Participants: POST the public form, CONCURRENCY at a time, each from its own address. Runs in a
+ * child process (BENCH_FEEDBACK_CLIENT), so the load generator does not share the server's thread.
+ */
+async function postAnswers(config: { url: string; token: string; questionIds: string[]; choiceIds: string[]; posts: number }) {
+  const [rating, nps, single, text] = config.questionIds;
   let next = 0;
-  const statuses = new Map<number, number>();
+  const statuses: Record<number, number> = {};
   const post = async (i: number) => {
     const body = new URLSearchParams({
       submissionId: randomUUID(),
-      [`q_${rating.id}`]: String(1 + (i % 5)),
-      [`q_${nps.id}`]: String(i % 11),
-      [`q_${single.id}`]: single.choices[i % 3].id,
-      [`q_${text.id}`]: `Answer ${i}: I now coach my team every week`,
+      [`q_${rating}`]: String(1 + (i % 5)),
+      [`q_${nps}`]: String(i % 11),
+      [`q_${single}`]: config.choiceIds[i % config.choiceIds.length],
+      [`q_${text}`]: `Answer ${i}: I now coach my team every week`,
     });
-    const res = await fetch(`${app.url}/f/${token}`, {
+    const res = await fetch(`${config.url}/f/${config.token}`, {
       method: "POST",
       redirect: "manual",
-      headers: { origin: app.url, "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
+      headers: { origin: config.url, "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` },
       body,
     });
     await res.arrayBuffer();
-    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
   };
-  for (let i = 0; i < 20; i++) await post(POSTS + i); // warm up
+  for (let i = 0; i < 20; i++) await post(config.posts + i); // warm up
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < POSTS) await post(next++);
+      while (next < config.posts) await post(next++);
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
+  return { seconds: (performance.now() - started) / 1000, statuses };
+}
+
+async function ingestion(app: Pilotlab) {
+  const { formId, token, questions } = await workspaceWithForm(app);
+  const config = { url: app.url, token, questionIds: questions.map((q) => q.id), choiceIds: questions[2].choices.map((c) => c.id), posts: POSTS };
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, BENCH_FEEDBACK_CLIENT: JSON.stringify(config) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`load generator exited with ${code}`);
+  const { seconds, statuses } = JSON.parse(out.trim().split("\n").pop()!) as { seconds: number; statuses: Record<number, number> };
   const [{ stored }] = await app.db.sql<{ stored: number }[]>`select count(*)::int as stored from feedback_responses where form_id = ${formId}`;
-  return { posts: POSTS, responsesPerSec: Math.round(POSTS / seconds), stored: stored - 20, statuses: Object.fromEntries(statuses) };
+  return { posts: POSTS, responsesPerSec: Math.round(POSTS / seconds), stored: stored - 20, statuses };
 }
 
 /** Fills a form with RESPONSES responses in SQL, then times the results aggregation. */
@@ -129,6 +147,12 @@ async function measure(label: string, db: Database) {
   } finally {
     await app.close();
   }
+}
+
+const clientConfig = process.env.BENCH_FEEDBACK_CLIENT;
+if (clientConfig) {
+  console.log(JSON.stringify(await postAnswers(JSON.parse(clientConfig))));
+  process.exit(0);
 }
 
 const embedded = await openDatabase({ databaseUrl: null, dataDir: null });

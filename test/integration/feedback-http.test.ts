@@ -333,9 +333,13 @@ describe("the public form page", () => {
     const body = new URLSearchParams(valid());
     body.append(answerField(q.multiple), choice.multiple[0]);
     body.append(answerField(q.multiple), choice.multiple[1]);
-    const { res, html } = await answer(body);
-    expect(res.status).toBe(200);
-    expect(visibleText(html)).toContain("Thank you!");
+    const { res, client } = await answer(body);
+    // Post/redirect/get: the thank-you page is its own URL.
+    expect(res.status).toBe(303);
+    expect(location(res)).toBe(`/f/${form.token}/thanks`);
+    const thanks = await client.get(location(res)!);
+    expect(thanks.status).toBe(200);
+    expect(visibleText(await thanks.text())).toContain("Thank you!");
     const after = await counts(form.formId);
     expect(after.responses).toBe(before.responses + 1);
     expect(after.answers).toBe(before.answers + 5);
@@ -379,10 +383,13 @@ describe("the public form page", () => {
   it("stores a page sent twice (same submission id) once, and thanks both times", async () => {
     const before = await counts(form.formId);
     const { res, submissionId, client } = await answer(valid());
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(303);
     const again = await client.post(`/f/${form.token}`, { ...valid(), submissionId });
-    expect(again.status).toBe(200);
-    expect(visibleText(await again.text())).toContain("Thank you!");
+    expect(again.status).toBe(303);
+    expect(location(again)).toBe(`/f/${form.token}/thanks?note=again`);
+    const thanks = visibleText(await (await client.get(location(again)!)).text());
+    expect(thanks).toContain("Thank you!");
+    expect(thanks).toContain("nothing was stored twice");
     expect((await counts(form.formId)).responses).toBe(before.responses + 1);
   });
 
@@ -450,18 +457,19 @@ describe("the public form page", () => {
       const page = await client.get(`/f/${once.token}`);
       const submissionId = submissionIdOf(await page.text());
       const res = await client.post(`/f/${once.token}`, { submissionId, [answerField(once.questions[0].id)]: "5", [HONEYPOT_FIELD]: "" });
-      return { status: res.status, text: visibleText(await res.text()) };
+      await res.text();
+      return { status: res.status, text: res.status === 303 ? visibleText(await (await client.get(location(res)!)).text()) : "" };
     };
-    expect((await send()).status).toBe(200);
+    expect((await send()).status).toBe(303);
     const second = await send();
-    expect(second.status).toBe(200);
-    expect(second.text).toContain("You have already answered this form from this browser.");
+    expect(second.status).toBe(303);
+    expect(second.text).toContain("We already have your answers from this page or this browser");
     expect((await counts(once.formId)).responses).toBe(1);
     // Another browser (another cookie) may answer.
     const other = participant();
     const page = await other.get(`/f/${once.token}`);
     const res = await other.post(`/f/${once.token}`, { submissionId: submissionIdOf(await page.text()), [answerField(once.questions[0].id)]: "3", [HONEYPOT_FIELD]: "" });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(303);
     await res.text();
     expect((await counts(once.formId)).responses).toBe(2);
   });
@@ -472,7 +480,7 @@ describe("the public form page", () => {
     const client = participant();
     for (let i = 0; i < SUBMISSIONS_PER_IP_PER_MINUTE; i++) {
       const res = await client.post(`/f/${limited.token}`, { submissionId: randomUUID(), [field]: `Answer ${i}`, [HONEYPOT_FIELD]: "" });
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(303);
       await res.text();
     }
     const before = await snapshotTables(app.db.sql);
@@ -498,7 +506,7 @@ describe("the public form page", () => {
         [answerField(r.questions[2].id)]: `Comment number ${i}`,
         [HONEYPOT_FIELD]: "",
       });
-      expect(res.status).toBe(200);
+      expect(res.status).toBe(303);
       await res.text();
     }
     const res = await viewer.get(`${formsPath()}/${r.formId}/results`);
@@ -545,7 +553,7 @@ describe("live results", () => {
     expect(bad.status).toBe(400);
     await bad.text();
     const good = await participant().post(`/f/${token}`, { submissionId: randomUUID(), [answerField(questions[0].id)]: "5", [HONEYPOT_FIELD]: "" });
-    expect(good.status).toBe(200);
+    expect(good.status).toBe(303);
     await good.text();
     await readUntil(reader, "event: response", seen);
     const events = seen.buffer.match(/event: response\ndata: (.*)\n\n/g) ?? [];
