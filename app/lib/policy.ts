@@ -38,18 +38,23 @@ export const ACTIONS = [
   "prototype.write", // the live document: editing its text
   "feedback.manage", // build, open, close feedback forms and their public links
   "workspace.integrations", // the Learning Record Store connection (credentials)
+  "prototype.comment", // open comment threads, reply, resolve one's own threads
+  "prototype.decide", // record a decision in the decision lane
+  "comment.moderate", // delete anyone's comment
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const READ: Action[] = ["workspace.view", "members.view"];
+/** Leaders review: commenters and everyone who may edit. */
+const REVIEW: Action[] = ["prototype.comment", "prototype.decide"];
 const WRITE_PROTOTYPES: Action[] = ["prototype.create", "prototype.edit", "prototype.write", "feedback.manage"];
 const MANAGE_CONTENT: Action[] = [...WRITE_PROTOTYPES, "prototype.archive", "goal.create", "goal.edit", "goal.archive"];
 
 export const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
   owner: new Set(ACTIONS),
-  facilitator: new Set([...READ, ...MANAGE_CONTENT]),
-  editor: new Set([...READ, ...WRITE_PROTOTYPES]),
-  commenter: new Set(READ),
+  facilitator: new Set([...READ, ...REVIEW, ...MANAGE_CONTENT]),
+  editor: new Set([...READ, ...REVIEW, ...WRITE_PROTOTYPES]),
+  commenter: new Set([...READ, ...REVIEW]),
   viewer: new Set(READ),
 };
 

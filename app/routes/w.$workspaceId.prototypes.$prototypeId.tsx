@@ -16,6 +16,11 @@ import { ExperimentsBoard } from "~/components/experiments/Board";
 import type { CardEvidence } from "~/components/experiments/evidence";
 import { loadCardEvidence } from "~/lib/feedback/cardEvidence.server";
 import { prototypeSchema } from "~/lib/schemas";
+import { DecisionLane } from "~/components/decisions/DecisionLane";
+import { usePrototypeEvents, type LiveState } from "~/components/usePrototypeEvents";
+import { CommentsPanel } from "~/components/comments/CommentsPanel";
+import { useState } from "react";
+import type { Editor } from "@tiptap/react";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.prototype.title} · Pilotlab` : "Prototype · Pilotlab" }];
 
@@ -26,11 +31,14 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
   if (!prototype) throw notFound("This prototype doesn't exist in this workspace.");
   const canEdit = can(workspace.role, "prototype.edit");
   // Members for every role: the experiment cards show their owners' names to readers too.
-  const [goals, members, evidence] = await Promise.all([
+  const [goals, members, evidence, decisions, approveMovesStage, threads] = await Promise.all([
     canEdit ? context.services.goals.list({ workspaceId: workspace.id }) : Promise.resolve([]),
     context.services.workspaces.members(workspace.id),
     // Experiment criteria bound to feedback questions, with what the answers say now.
     loadCardEvidence(context, { workspaceId: workspace.id, prototypeId }),
+    context.services.decisions.list({ workspaceId: workspace.id, prototypeId }),
+    context.services.decisions.approveMovesStage(workspace.id),
+    context.services.comments.threads({ workspaceId: workspace.id, prototypeId }),
   ]);
   const goalChoices = goals.map((g) => ({ id: g.id, title: g.title, archivedAt: g.archivedAt }));
   // An archived goal can't be chosen anew, but the one already linked stays selectable so saving keeps it.
@@ -50,14 +58,21 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
     docName: prototypeDocName(prototype.id),
     editorUser: { id: user.id, name: user.name, color: colorFor(user.id) },
     evidence,
+    decisions,
+    approveMovesStage,
+    canDecide: can(workspace.role, "prototype.decide") && !prototype.archivedAt,
+    threads,
+    canComment: can(workspace.role, "prototype.comment"),
+    canResolveAny: can(workspace.role, "prototype.write"),
+    canModerate: can(workspace.role, "comment.moderate"),
   };
 }
 
 /** Each form on this page names its intent; the policy action it needs. */
-const INTENTS = { save: "prototype.edit", archive: "prototype.archive", restore: "prototype.archive" } satisfies Record<string, Action>;
+const INTENTS = { save: "prototype.edit", archive: "prototype.archive", restore: "prototype.archive", decide: "prototype.decide" } satisfies Record<string, Action>;
 
 export async function action({ context, request, params }: ActionFunctionArgs) {
-  const { workspace } = await requireMember(context, request, params.workspaceId);
+  const { user, workspace } = await requireMember(context, request, params.workspaceId);
   const prototypeId = requireId(params.prototypeId);
   const formData = await readForm(request);
   const intent = readIntent(formData, INTENTS);
@@ -69,6 +84,10 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
       const form = parseForm(formData, prototypeSchema);
       if (!form.ok) return data<ActionFailure>({ intent, fieldErrors: form.fieldErrors, formError: null, values: form.values }, { status: 400 });
       await context.services.prototypes.update({ workspaceId: workspace.id, prototypeId, input: form.data });
+    } else if (intent === "decide") {
+      // The decider is the session's user; kind and note are checked by the service.
+      const field = (name: string) => (typeof formData.get(name) === "string" ? (formData.get(name) as string) : "");
+      await context.services.decisions.record({ workspaceId: workspace.id, prototypeId, userId: user.id, kind: field("kind"), note: field("note") });
     } else {
       await context.services.prototypes.setArchived({ workspaceId: workspace.id, prototypeId, archived: intent === "archive" });
     }
@@ -78,12 +97,26 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
   throw redirect(`/w/${workspace.id}/prototypes/${prototypeId}`);
 }
 
+/** Kinds of live event this page reloads on. */
+const PROTOTYPE_EVENT_KINDS = ["decision", "comment"] as const;
+
+const LIVE_TEXT: Record<LiveState, string> = {
+  connecting: "Connecting for live updates…",
+  live: "Live: new decisions appear here as they are made.",
+  offline: "Live updates are off; reload the page to see new decisions.",
+};
+
 export default function PrototypePage() {
-  const { workspace, userId, prototype, goals, members, canEdit, canArchive, canWrite, docName, editorUser, evidence } = useLoaderData<typeof loader>();
+  const { workspace, userId, prototype, goals, members, canEdit, canArchive, canWrite, docName, editorUser, evidence, decisions, approveMovesStage, canDecide, threads, canComment, canResolveAny, canModerate } =
+    useLoaderData<typeof loader>();
+  // The comments panel anchors and highlights threads in this editor.
+  const [editor, setEditor] = useState<Editor | null>(null);
   const actionData = useActionData<typeof action>();
   // One connection for the page: the document and the experiment cards share its Y.Doc.
   const collab = useCollabDocument(docName);
   const base = `/w/${workspace.id}`;
+  // Decisions (and later comments) made by others reload this page's data as they are stored.
+  const live = usePrototypeEvents(`${base}/prototypes/${prototype.id}/events`, PROTOTYPE_EVENT_KINDS);
   const cardEvidence: CardEvidence = {
     ...evidence,
     bindingUrl: (cardId) => `${base}/prototypes/${prototype.id}/experiments/${encodeURIComponent(cardId)}/binding`,
@@ -116,7 +149,7 @@ export default function PrototypePage() {
           ) : null
         }
       />
-      {actionData && actionData.intent !== "save" ? <FormError message={actionData.formError} /> : null}
+      {actionData && actionData.intent !== "save" && actionData.intent !== "decide" ? <FormError message={actionData.formError} /> : null}
       {archived ? <Notice message={`This prototype is archived.${canArchive ? " Restore it to bring it back to the active list." : ""}`} /> : null}
       <div className="records-layout">
         <section className="card document-card" aria-labelledby="document-heading">
@@ -127,6 +160,7 @@ export default function PrototypePage() {
               collab={collab}
               user={editorUser}
               canWrite={canWrite}
+              onEditor={setEditor}
               readOnlyNote={
                 archived
                   ? "Read-only while archived: restore the prototype to edit its document."
@@ -136,6 +170,16 @@ export default function PrototypePage() {
           </MemberNamesProvider>
         </section>
         <div>
+          <CommentsPanel
+            editor={editor}
+            threads={threads}
+            members={members}
+            userId={userId}
+            canComment={canComment}
+            canResolveAny={canResolveAny}
+            canModerate={canModerate}
+            actionUrl={`${base}/prototypes/${prototype.id}/comments`}
+          />
           {canEdit ? (
             <section className="card form-card" aria-labelledby="settings-heading">
               <h2 id="settings-heading">Settings</h2>
@@ -181,6 +225,14 @@ export default function PrototypePage() {
               ]}
             />
           </section>
+          <DecisionLane
+            decisions={decisions}
+            canDecide={canDecide}
+            approveMovesStage={approveMovesStage}
+            versionUrl={(decisionId) => `${base}/prototypes/${prototype.id}/decisions/${decisionId}`}
+            failure={actionData?.intent === "decide" ? actionData : null}
+            live={LIVE_TEXT[live]}
+          />
         </div>
       </div>
       <section className="card experiments-card" aria-labelledby="experiments-heading">

@@ -19,10 +19,11 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
     ? await Promise.all([context.services.feedback.lrs(workspace.id), context.services.feedback.lrsStatus(workspace.id)])
     : [null, null];
   const saved = new URL(request.url).searchParams.get("saved");
-  return { workspace, saved, integrations, lrs, lrsStatus };
+  const approveMovesStage = await context.services.decisions.approveMovesStage(workspace.id);
+  return { workspace, saved, integrations, lrs, lrsStatus, approveMovesStage };
 }
 
-const INTENTS = { rename: "workspace.rename", lrs: "workspace.integrations", "lrs-remove": "workspace.integrations" } satisfies Record<string, Action>;
+const INTENTS = { rename: "workspace.rename", review: "workspace.rename", lrs: "workspace.integrations", "lrs-remove": "workspace.integrations" } satisfies Record<string, Action>;
 
 const lrsSchema = z.object({
   endpoint: z.string().trim().min(1, "Enter the LRS endpoint.").max(500, "That endpoint is too long."),
@@ -45,6 +46,11 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
       await context.services.workspaces.rename({ workspaceId: workspace.id, name: form.data.name });
       throw redirect(`/w/${workspace.id}/settings?saved=name`);
     }
+    if (intent === "review") {
+      // An unchecked box sends nothing: off.
+      await context.services.decisions.setApproveMovesStage({ workspaceId: workspace.id, enabled: formData.get("approveMovesStage") === "on" });
+      throw redirect(`/w/${workspace.id}/settings?saved=review`);
+    }
     if (intent === "lrs") {
       const form = parseForm(formData, lrsSchema);
       if (!form.ok) return data<ActionFailure>({ intent, fieldErrors: form.fieldErrors, formError: null, values: form.values }, { status: 400 });
@@ -65,12 +71,13 @@ export async function action({ context, request, params }: ActionFunctionArgs) {
 
 const SAVED: Record<string, string> = {
   name: "Workspace name saved.",
+  review: "Decision settings saved.",
   lrs: "Learning Record Store connection saved.",
   "lrs-removed": "Learning Record Store disconnected. Statements already queued stay queued until you connect one again.",
 };
 
 export default function WorkspaceSettings() {
-  const { workspace, saved, integrations, lrs, lrsStatus } = useLoaderData<typeof loader>();
+  const { workspace, saved, integrations, lrs, lrsStatus, approveMovesStage } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const errorsFor = (intent: string) => (actionData?.intent === intent ? actionData.fieldErrors : {});
   const valuesFor = (intent: string) => (actionData?.intent === intent ? actionData.values : undefined);
@@ -97,6 +104,20 @@ export default function WorkspaceSettings() {
           />
           <div className="form-actions">
             <SubmitButton intent="rename" pendingText="Saving…">
+              Save
+            </SubmitButton>
+          </div>
+        </Form>
+      </section>
+      <section className="card settings-card" aria-labelledby="review-heading">
+        <h2 id="review-heading">Decisions</h2>
+        <Form method="post" key={String(approveMovesStage)}>
+          <p className="settings-checkbox">
+            <input type="checkbox" id="approve-moves-stage" name="approveMovesStage" value="on" defaultChecked={approveMovesStage} />
+            <label htmlFor="approve-moves-stage">Approving for pilot moves the prototype to Piloting</label>
+          </p>
+          <div className="form-actions">
+            <SubmitButton intent="review" pendingText="Saving…">
               Save
             </SubmitButton>
           </div>

@@ -8,8 +8,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? 
 
 export async function loader({ context, request, params }: LoaderFunctionArgs) {
   const { user, workspace } = await requireMember(context, request, params.workspaceId);
-  const workspaces = await context.services.workspaces.listForUser(user.id);
-  return { user: { id: user.id, name: user.name, email: user.email }, workspace, workspaces };
+  const [workspaces, unread] = await Promise.all([context.services.workspaces.listForUser(user.id), context.services.comments.unreadCount(user.id)]);
+  return { user: { id: user.id, name: user.name, email: user.email }, workspace, workspaces, unread };
 }
 
 /** The workspace layout's data, for child routes (role-aware buttons). */
@@ -20,7 +20,7 @@ export function useWorkspace() {
 }
 
 export default function WorkspaceShell() {
-  const { user, workspace, workspaces } = useLoaderData<typeof loader>();
+  const { user, workspace, workspaces, unread } = useLoaderData<typeof loader>();
   const submit = useSubmit();
   const base = `/w/${workspace.id}`;
   const nav = [
@@ -61,6 +61,17 @@ export default function WorkspaceShell() {
                 </NavLink>
               </li>
             ))}
+            <li>
+              {/* Mentions and replies from every workspace: the inbox lives outside the workspace. */}
+              <NavLink to="/inbox" aria-label={unread > 0 ? `Inbox, ${unread} unread` : "Inbox"}>
+                Inbox
+                {unread > 0 ? (
+                  <span className="nav-count" aria-hidden="true">
+                    {unread}
+                  </span>
+                ) : null}
+              </NavLink>
+            </li>
           </ul>
         </nav>
         <div className="sidebar-footer">

@@ -1,5 +1,5 @@
 import * as Y from "yjs";
-import type { Sql } from "../db/index.js";
+import type { Sql, TransactionSql } from "../db/index.js";
 import type { Logger } from "../logger.js";
 
 interface Pending {
@@ -96,21 +96,8 @@ export class UpdateLog {
    * Reads the newest snapshot plus the updates after it, in one statement (one consistent view,
    * even while another process compacts); a compacted document is one row, used as it is.
    */
-  async load(docName: string): Promise<LoadedState> {
-    const rows = await this.sql<{ snapshot: boolean; bytes: Buffer; seq: string }[]>`
-      select true as snapshot, state as bytes, last_seq as seq from doc_snapshots where doc_name = ${docName}
-      union all
-      select false, update, seq from doc_updates
-        where doc_name = ${docName}
-          and seq > coalesce((select last_seq from doc_snapshots where doc_name = ${docName}), 0)
-      order by snapshot desc, seq`;
-    const parts = rows.map((row) => new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength));
-    const updates = rows.length && rows[0].snapshot ? rows.length - 1 : rows.length;
-    return {
-      update: parts.length === 0 ? null : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
-      lastSeq: rows.length ? Number(rows[rows.length - 1].seq) : 0,
-      updatesSinceSnapshot: updates,
-    };
+  load(docName: string): Promise<LoadedState> {
+    return loadDocumentState(this.sql, docName);
   }
 
   /**
@@ -127,4 +114,25 @@ export class UpdateLog {
       await tx`delete from doc_updates where doc_name = ${docName} and seq <= ${uptoSeq}`;
     });
   }
+}
+
+/**
+ * A document's stored state (newest snapshot plus the log after it), read in one statement; usable
+ * outside the collaboration server (decisions pin the version people saw) and inside a transaction.
+ */
+export async function loadDocumentState(sql: Sql | TransactionSql, docName: string): Promise<LoadedState> {
+  const rows = await sql<{ snapshot: boolean; bytes: Buffer; seq: string }[]>`
+    select true as snapshot, state as bytes, last_seq as seq from doc_snapshots where doc_name = ${docName}
+    union all
+    select false, update, seq from doc_updates
+      where doc_name = ${docName}
+        and seq > coalesce((select last_seq from doc_snapshots where doc_name = ${docName}), 0)
+    order by snapshot desc, seq`;
+  const parts = rows.map((row) => new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength));
+  const updates = rows.length && rows[0].snapshot ? rows.length - 1 : rows.length;
+  return {
+    update: parts.length === 0 ? null : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
+    lastSeq: rows.length ? Number(rows[rows.length - 1].seq) : 0,
+    updatesSinceSnapshot: updates,
+  };
 }

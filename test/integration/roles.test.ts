@@ -6,10 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { HttpClient, location } from "../helpers/http.js";
-import { createGoal, createPrototype, createUser, createWorkspace, loginClient, memberClient } from "../helpers/factories.js";
+import { addMember, createGoal, createPrototype, createUser, createWorkspace, loginClient, memberClient } from "../helpers/factories.js";
 import { snapshotTables } from "../helpers/snapshot.js";
 import { insertMember, inviteLinks, roleOf, uniq } from "../helpers/pages.js";
 import { ACTIONS, PERMISSIONS, ROLES, type Action, type Role } from "../../app/lib/policy.js";
+import * as Y from "yjs";
+import { anchorRange, encodeAnchor } from "../../app/lib/comments/anchors.js";
 
 let app: TestServer;
 
@@ -279,7 +281,59 @@ const MUTATIONS: MutationCase[] = [
     changed: async (t) => (await app.db.sql`select 1 from feedback_forms where id = ${t.id} and status = 'open'`).length > 0,
     succeeded: async (res, t) => expectRedirect(res, `/w/${fx.a.id}/prototypes/${fx.prototype.id}/feedback/${t.id}`),
   }),
+  mutation({
+    label: "approve a prototype for pilot",
+    action: "prototype.decide",
+    prepare: async () => ({ ...(await createPrototype(app, fx.a.id, { stage: "prototyping" })), note: uniq("Approved") }),
+    request: (t) => ({ path: `/w/${fx.a.id}/prototypes/${t.id}`, form: { intent: "decide", kind: "approve_pilot", note: t.note } }),
+    changed: async (t) =>
+      (await app.db.sql`select 1 from decisions where prototype_id = ${t.id} and note = ${t.note}`).length === 1 && (await prototypeRow(t.id)).stage === "piloting",
+    succeeded: async (res, t) => expectRedirect(res, `/w/${fx.a.id}/prototypes/${t.id}`),
+  }),
+  mutation({
+    label: "open a comment thread",
+    action: "prototype.comment",
+    prepare: async () => ({ body: uniq("A question about this"), ...commentAnchor() }),
+    request: (t) => ({ path: `/w/${fx.a.id}/prototypes/${fx.prototype.id}/comments`, form: { intent: "thread", body: t.body, anchorStart: t.start, anchorEnd: t.end, quote: "the problem" } }),
+    changed: async (t) => (await app.db.sql`select 1 from comments where body = ${t.body}`).length > 0,
+    succeeded: async (res) => {
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+    },
+  }),
+  mutation({
+    label: "delete someone else's comment",
+    action: "comment.moderate",
+    prepare: async () => {
+      // Written by someone who is none of the actors.
+      const author = await createUser(app);
+      await addMember(app, fx.a.id, author.id, "editor");
+      const anchor = commentAnchor();
+      return app.services.comments.createThread({
+        workspaceId: fx.a.id,
+        prototypeId: fx.prototype.id,
+        actor: { userId: author.id, role: "editor" },
+        anchor: { start: anchor.start, end: anchor.end, quote: "the problem" },
+        body: uniq("An editor's comment"),
+      });
+    },
+    request: (t) => ({ path: `/w/${fx.a.id}/prototypes/${fx.prototype.id}/comments`, form: { intent: "delete", commentId: t.commentId } }),
+    changed: async (t) => (await app.db.sql`select 1 from comments where id = ${t.commentId} and deleted_at is not null`).length > 0,
+    succeeded: async (res) => {
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
+    },
+  }),
 ];
+
+/** Anchors of a range in a scratch document (the server only checks that they decode). */
+function commentAnchor() {
+  const doc = new Y.Doc();
+  const text = doc.getText("t");
+  text.insert(0, "the problem we solve");
+  const { start, end } = anchorRange(text, 0, 11);
+  return { start: encodeAnchor(start), end: encodeAnchor(end) };
+}
 
 interface PageCase {
   label: string;

@@ -1,4 +1,4 @@
-import { EditorContent, useEditor } from "@tiptap/react";
+import { EditorContent, useEditor, type Editor } from "@tiptap/react";
 import Collaboration from "@tiptap/extension-collaboration";
 import CollaborationCaret from "@tiptap/extension-collaboration-caret";
 import { Placeholder } from "@tiptap/extensions";
@@ -7,6 +7,7 @@ import { documentExtensions, DOCUMENT_FIELD } from "~/lib/editor/extensions";
 import { liveExperimentCard } from "./ExperimentCardView";
 import { Presence } from "./Presence";
 import { Toolbar } from "./Toolbar";
+import { CommentHighlights } from "./CommentHighlights";
 import { useConnectionState, type CollabDocument, type ConnectionState } from "./useCollabDocument";
 
 export interface EditorUser {
@@ -37,7 +38,19 @@ function ConnectionIndicator({ state, unsynced }: { state: ConnectionState; unsy
   );
 }
 
-function LiveEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDocument; user: EditorUser; canWrite: boolean; readOnlyNote: string }) {
+function LiveEditor({
+  collab,
+  user,
+  canWrite,
+  readOnlyNote,
+  onEditor,
+}: {
+  collab: CollabDocument;
+  user: EditorUser;
+  canWrite: boolean;
+  readOnlyNote: string;
+  onEditor?: (editor: Editor | null) => void;
+}) {
   const { state, unsynced, synced } = useConnectionState(collab);
   const editor = useEditor(
     {
@@ -48,6 +61,7 @@ function LiveEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDo
         Placeholder.configure({ placeholder: canWrite ? "Write the pilot's design together…" : "" }),
         Collaboration.configure({ document: collab.doc, field: DOCUMENT_FIELD }),
         CollaborationCaret.configure({ provider: collab.provider, user: { id: user.id, name: user.name, color: user.color } }),
+        CommentHighlights,
       ],
       editorProps: {
         attributes: {
@@ -66,6 +80,12 @@ function LiveEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDo
   useEffect(() => {
     editor?.setEditable(canWrite);
   }, [editor, canWrite]);
+
+  // The comments panel beside the document works on this editor (anchors, highlights).
+  useEffect(() => {
+    onEditor?.(editor);
+    return () => onEditor?.(null);
+  }, [editor, onEditor]);
 
   return (
     <div className="editor" data-synced={synced}>
@@ -87,7 +107,19 @@ function LiveEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDo
 }
 
 /** The live, co-edited design document of a prototype (its page opens the connection: see useCollabDocument). */
-export function PrototypeEditor({ collab, user, canWrite, readOnlyNote }: { collab: CollabDocument | null; user: EditorUser; canWrite: boolean; readOnlyNote: string }) {
+export function PrototypeEditor({
+  collab,
+  user,
+  canWrite,
+  readOnlyNote,
+  onEditor,
+}: {
+  collab: CollabDocument | null;
+  user: EditorUser;
+  canWrite: boolean;
+  readOnlyNote: string;
+  onEditor?: (editor: Editor | null) => void;
+}) {
   if (!collab) {
     return (
       <div className="editor">
@@ -97,5 +129,5 @@ export function PrototypeEditor({ collab, user, canWrite, readOnlyNote }: { coll
       </div>
     );
   }
-  return <LiveEditor collab={collab} user={user} canWrite={canWrite} readOnlyNote={readOnlyNote} />;
+  return <LiveEditor collab={collab} user={user} canWrite={canWrite} readOnlyNote={readOnlyNote} onEditor={onEditor} />;
 }

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type DragEvent, type FocusEvent, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type DragEvent, type FocusEvent, type KeyboardEvent } from "react";
+import { useIsomorphicLayoutEffect } from "~/lib/useIsomorphicLayoutEffect";
 import type { CollabDocument } from "~/components/editor/useCollabDocument";
 import {
   CARD_STATUSES,
@@ -119,7 +120,7 @@ export function ExperimentsBoard({
 
   // Keyboard moves re-render the card in another place: keep focus on its handle (only when
   // focus was lost with the old element, never taking it from where the person moved it).
-  useLayoutEffect(() => {
+  useIsomorphicLayoutEffect(() => {
     const id = focusHandle.current;
     if (!id) return;
     const el = boardRef.current?.querySelector<HTMLElement>(`[data-move-handle="${id}"]`);

@@ -1,0 +1,46 @@
+import { useEffect, useRef, useState } from "react";
+import { useRevalidator } from "@remix-run/react";
+
+export type LiveState = "connecting" | "live" | "offline";
+
+/** Coalescing window: a burst of events causes one reload. */
+const COALESCE_MS = 150;
+
+/**
+ * Follows a prototype's server-sent events (`decision`, `comment`, …) and reloads the page's data
+ * when one of the given kinds arrives: the events carry only ids, the loader re-reads with the
+ * viewer's permissions.
+ */
+export function usePrototypeEvents(url: string, kinds: readonly string[]): LiveState {
+  const revalidator = useRevalidator();
+  const revalidate = useRef(revalidator.revalidate);
+  revalidate.current = revalidator.revalidate;
+  const [state, setState] = useState<LiveState>("connecting");
+  const kindsKey = kinds.join(",");
+  useEffect(() => {
+    if (typeof EventSource === "undefined") {
+      setState("offline");
+      return;
+    }
+    const source = new EventSource(url);
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const onEvent = () => {
+      if (timer) return;
+      timer = setTimeout(() => {
+        timer = null;
+        revalidate.current();
+      }, COALESCE_MS);
+    };
+    source.onopen = () => setState("live");
+    // The browser reconnects by itself unless the server refused the stream.
+    source.onerror = () => setState(source.readyState === EventSource.CLOSED ? "offline" : "connecting");
+    const names = kindsKey.split(",").filter(Boolean);
+    for (const name of names) source.addEventListener(name, onEvent);
+    return () => {
+      if (timer) clearTimeout(timer);
+      for (const name of names) source.removeEventListener(name, onEvent);
+      source.close();
+    };
+  }, [url, kindsKey]);
+  return state;
+}
