@@ -62,7 +62,8 @@ export async function loader({ context, request, params }: LoaderFunctionArgs) {
     approveMovesStage,
     canDecide: can(workspace.role, "prototype.decide") && !prototype.archivedAt,
     threads,
-    canComment: can(workspace.role, "prototype.comment"),
+    // An archived prototype is frozen for comments too (its threads stay readable).
+    canComment: can(workspace.role, "prototype.comment") && !prototype.archivedAt,
     canResolveAny: can(workspace.role, "prototype.write"),
     canModerate: can(workspace.role, "comment.moderate"),
   };

@@ -82,8 +82,10 @@ export function createComments({ sql }: { sql: Sql }) {
 
   async function threadIn(workspaceId: string, threadId: string) {
     if (!UUID.test(threadId)) throw new ServiceError("not_found", "This comment thread doesn't exist.");
-    const [thread] = await sql<{ id: string; prototypeId: string; createdBy: string | null }[]>`
-      select id, prototype_id as "prototypeId", created_by as "createdBy" from comment_threads where id = ${threadId} and workspace_id = ${workspaceId}`;
+    const [thread] = await sql<{ id: string; prototypeId: string; createdBy: string | null; archived: boolean }[]>`
+      select t.id, t.prototype_id as "prototypeId", t.created_by as "createdBy", p.archived_at is not null as archived
+      from comment_threads t join prototypes p on p.id = t.prototype_id
+      where t.id = ${threadId} and t.workspace_id = ${workspaceId}`;
     if (!thread) throw new ServiceError("not_found", "This comment thread doesn't exist.");
     return thread;
   }
@@ -145,8 +147,10 @@ export function createComments({ sql }: { sql: Sql }) {
       if (!quote) throw new ServiceError("invalid", "Select some text to comment on.", "anchor");
       if (quote.length > QUOTE_MAX) throw new ServiceError("invalid", `Select at most ${QUOTE_MAX} characters to comment on.`, "anchor");
       return sql.begin(async (tx) => {
-        const [proto] = await tx`select 1 from prototypes where id = ${prototypeId} and workspace_id = ${workspaceId}`;
+        const [proto] = await tx<{ archived: boolean }[]>`
+          select archived_at is not null as archived from prototypes where id = ${prototypeId} and workspace_id = ${workspaceId}`;
         if (!proto) throw new ServiceError("not_found", "This prototype doesn't exist in this workspace.");
+        if (proto.archived) throw new ServiceError("invalid", "This prototype is archived: restore it to comment on it.");
         const [thread] = await tx<{ id: string }[]>`
           insert into comment_threads (workspace_id, prototype_id, anchor_start, anchor_end, quote, created_by)
           values (${workspaceId}, ${prototypeId}, ${Buffer.from(anchor.start, "base64")}, ${Buffer.from(anchor.end, "base64")}, ${quote}, ${actor.userId})
@@ -162,6 +166,7 @@ export function createComments({ sql }: { sql: Sql }) {
       if (!can(actor.role, "prototype.comment")) throw new ServiceError("invalid", "Your role in this workspace doesn't allow comments.");
       const text = checkBody(body);
       const thread = await threadIn(workspaceId, threadId);
+      if (thread.archived) throw new ServiceError("invalid", "This prototype is archived: restore it to comment on it.");
       return sql.begin(async (tx) => {
         const [comment] = await tx<{ id: string }[]>`insert into comments (thread_id, author_id, body) values (${thread.id}, ${actor.userId}, ${text}) returning id`;
         await notify(tx, { id: comment.id, body: text, authorId: actor.userId, workspaceId, threadAuthor: thread.createdBy, isReply: true });

@@ -121,6 +121,24 @@ describe("live", () => {
   });
 });
 
+describe("archived prototypes", () => {
+  it("take no new threads or replies while archived; their threads stay readable", async () => {
+    const t = await openThread("commenter", "Before the archive");
+    await app.services.prototypes.setArchived({ workspaceId: ws.id, prototypeId, archived: true });
+    try {
+      const before = await snapshotTables(app.db.sql);
+      const thread = await post("commenter", { intent: "thread", body: "After", ...anchor() });
+      expect(thread.status).toBe(400);
+      expect(thread.body!.formError).toMatch(/archived/);
+      expect((await post("editor", { intent: "reply", threadId: t.threadId, body: "After" })).status).toBe(400);
+      expect(await snapshotTables(app.db.sql)).toEqual(before);
+      expect((await people.viewer.client.get(path())).status).toBe(200);
+    } finally {
+      await app.services.prototypes.setArchived({ workspaceId: ws.id, prototypeId, archived: false });
+    }
+  });
+});
+
 describe("bodies and anchors", () => {
   it("empty, blank and too-long bodies are refused with a clear message and nothing stored", async () => {
     const before = await snapshotTables(app.db.sql);
