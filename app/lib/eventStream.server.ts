@@ -17,7 +17,7 @@ export function sseEvent(name: string, data: unknown): string {
  * while the membership and session do.
  */
 export function eventStream(
-  { context, request, workspaceId, userId, busyMessage }: { context: AppLoadContext; request: Request; workspaceId: string; userId: string; busyMessage: string },
+  { context, request, workspaceId, userId, busyMessage }: { context: AppLoadContext; request: Request; workspaceId: string | null; userId: string; busyMessage: string },
   subscribe: (send: (event: string) => void) => (() => void) | null,
 ): Response {
   const encoder = new TextEncoder();
@@ -33,7 +33,7 @@ export function eventStream(
   const unsubscribe = subscribe(send);
   if (!unsubscribe) return new Response(busyMessage, { status: 503, headers: { "Retry-After": "30" } });
   const offAccess = context.services.accessEvents.on((change) => {
-    if (change.kind === "membership" && change.removed && change.workspaceId === workspaceId && change.userId === userId) stop();
+    if (change.kind === "membership" && change.removed && workspaceId !== null && change.workspaceId === workspaceId && change.userId === userId) stop();
     if (change.kind === "sessions" && (change.userId === userId || (change.sessionId !== null && change.sessionId === context.session?.id))) stop();
   });
 

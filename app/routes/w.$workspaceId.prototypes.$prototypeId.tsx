@@ -17,7 +17,7 @@ import type { CardEvidence } from "~/components/experiments/evidence";
 import { loadCardEvidence } from "~/lib/feedback/cardEvidence.server";
 import { prototypeSchema } from "~/lib/schemas";
 import { DecisionLane } from "~/components/decisions/DecisionLane";
-import { usePrototypeEvents, type LiveState } from "~/components/usePrototypeEvents";
+import { useLiveEvents, type LiveState } from "~/components/useLiveEvents";
 import { CommentsPanel } from "~/components/comments/CommentsPanel";
 import { useState } from "react";
 import type { Editor } from "@tiptap/react";
@@ -117,7 +117,7 @@ export default function PrototypePage() {
   const collab = useCollabDocument(docName);
   const base = `/w/${workspace.id}`;
   // Decisions (and later comments) made by others reload this page's data as they are stored.
-  const live = usePrototypeEvents(`${base}/prototypes/${prototype.id}/events`, PROTOTYPE_EVENT_KINDS);
+  const live = useLiveEvents(`${base}/prototypes/${prototype.id}/events`, PROTOTYPE_EVENT_KINDS);
   const cardEvidence: CardEvidence = {
     ...evidence,
     bindingUrl: (cardId) => `${base}/prototypes/${prototype.id}/experiments/${encodeURIComponent(cardId)}/binding`,

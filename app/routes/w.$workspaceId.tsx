@@ -3,6 +3,10 @@ import { Form, NavLink, Outlet, useLoaderData, useRouteLoaderData, useSubmit } f
 import { Brand } from "~/components/Brand";
 import { requireMember } from "~/lib/guards.server";
 import { can, ROLE_LABELS } from "~/lib/policy";
+import { useLiveEvents } from "~/components/useLiveEvents";
+
+/** The shell reloads (its unread count) when the person's inbox changes. */
+const INBOX_EVENT_KINDS = ["inbox"] as const;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.workspace.name} · Pilotlab` : "Pilotlab" }];
 
@@ -21,6 +25,7 @@ export function useWorkspace() {
 
 export default function WorkspaceShell() {
   const { user, workspace, workspaces, unread } = useLoaderData<typeof loader>();
+  useLiveEvents("/inbox/events", INBOX_EVENT_KINDS);
   const submit = useSubmit();
   const base = `/w/${workspace.id}`;
   const nav = [

@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from "../db/index.js";
 import { ServiceError } from "./errors.js";
+import type { InboxEvents } from "../liveEvents.js";
 import { can, type Role } from "../../app/lib/policy.js";
 import { COMMENT_BODY_MAX, mentionedIds } from "../../app/lib/comments/mentions.js";
 import { decodeAnchor } from "../../app/lib/comments/anchors.js";
@@ -64,7 +65,7 @@ function checkBody(body: string): string {
  * Comment threads anchored in a prototype's document, their replies, resolution and the inbox
  * (mentions and replies). Authors always come from the session (the Actor), never from input.
  */
-export function createComments({ sql }: { sql: Sql }) {
+export function createComments({ sql, inboxEvents }: { sql: Sql; inboxEvents?: InboxEvents }) {
   /** Inbox items for the members mentioned in a comment and the thread's author (a reply). */
   async function notify(tx: TransactionSql, comment: { id: string; body: string; authorId: string; workspaceId: string; threadAuthor: string | null; isReply: boolean }) {
     const mentioned = mentionedIds(comment.body).filter((id) => id !== comment.authorId);
@@ -78,6 +79,12 @@ export function createComments({ sql }: { sql: Sql }) {
       if (stillMember) items.push({ user_id: comment.threadAuthor, workspace_id: comment.workspaceId, kind: "reply", comment_id: comment.id });
     }
     if (items.length) await tx`insert into inbox_items ${tx(items)} on conflict (user_id, comment_id) do nothing`;
+    return items.map((i) => i.user_id);
+  }
+
+  /** Tells each recipient's open pages (after the commit) that their inbox changed. */
+  function announce(userIds: string[]) {
+    for (const userId of userIds) inboxEvents?.publish({ userId });
   }
 
   async function threadIn(workspaceId: string, threadId: string) {
@@ -157,8 +164,11 @@ export function createComments({ sql }: { sql: Sql }) {
           returning id`;
         const [comment] = await tx<{ id: string }[]>`
           insert into comments (thread_id, author_id, body) values (${thread.id}, ${actor.userId}, ${text}) returning id`;
-        await notify(tx, { id: comment.id, body: text, authorId: actor.userId, workspaceId, threadAuthor: actor.userId, isReply: false });
-        return { threadId: thread.id, commentId: comment.id };
+        const notified = await notify(tx, { id: comment.id, body: text, authorId: actor.userId, workspaceId, threadAuthor: actor.userId, isReply: false });
+        return { threadId: thread.id, commentId: comment.id, notified };
+      }).then(({ notified, ...created }) => {
+        announce(notified);
+        return created;
       });
     },
 
@@ -169,8 +179,11 @@ export function createComments({ sql }: { sql: Sql }) {
       if (thread.archived) throw new ServiceError("invalid", "This prototype is archived: restore it to comment on it.");
       return sql.begin(async (tx) => {
         const [comment] = await tx<{ id: string }[]>`insert into comments (thread_id, author_id, body) values (${thread.id}, ${actor.userId}, ${text}) returning id`;
-        await notify(tx, { id: comment.id, body: text, authorId: actor.userId, workspaceId, threadAuthor: thread.createdBy, isReply: true });
-        return { commentId: comment.id, prototypeId: thread.prototypeId };
+        const notified = await notify(tx, { id: comment.id, body: text, authorId: actor.userId, workspaceId, threadAuthor: thread.createdBy, isReply: true });
+        return { commentId: comment.id, prototypeId: thread.prototypeId, notified };
+      }).then(({ notified, ...created }) => {
+        announce(notified);
+        return created;
       });
     },
 

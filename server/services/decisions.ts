@@ -1,6 +1,6 @@
 import * as Y from "yjs";
 import type { Sql } from "../db/index.js";
-import type { PrototypeEvents } from "../prototypeEvents.js";
+import type { PrototypeEvents } from "../liveEvents.js";
 import { loadDocumentState } from "../collab/updateLog.js";
 import { documentText } from "../collab/text.js";
 import { prototypeDocName } from "../../app/lib/editor/docName.js";

@@ -10,9 +10,8 @@ import { createPrototypes } from "./prototypes.js";
 import { createExperiments } from "./experiments.js";
 import { createFeedback } from "./feedback.js";
 import { createComments } from "./comments.js";
-import { createFeedbackEvents } from "../feedback/events.js";
 import { createDecisions } from "./decisions.js";
-import { createPrototypeEvents } from "../prototypeEvents.js";
+import { createFeedbackEvents, createInboxEvents, createPrototypeEvents } from "../liveEvents.js";
 
 /** Base IRI of xAPI activity ids when APP_ORIGIN is not set (reserved TLD: names, never resolves). */
 export const DEFAULT_XAPI_BASE = "https://pilotlab.invalid";
@@ -23,6 +22,7 @@ export function createServices({ sql, secureCookies, xapiBase = DEFAULT_XAPI_BAS
   const sessions = createSessions(sql, { secure: secureCookies, events: accessEvents });
   const throttle = createThrottle(sql);
   const prototypeEvents = createPrototypeEvents();
+  const inboxEvents = createInboxEvents();
   return {
     sessions,
     throttle,
@@ -34,7 +34,8 @@ export function createServices({ sql, secureCookies, xapiBase = DEFAULT_XAPI_BAS
     prototypes: createPrototypes({ sql, events: accessEvents }),
     experiments: createExperiments({ sql }),
     feedback: createFeedback({ sql, xapiBase }),
-    comments: createComments({ sql }),
+    comments: createComments({ sql, inboxEvents }),
+    inboxEvents,
     feedbackEvents: createFeedbackEvents(),
     prototypeEvents,
     decisions: createDecisions({ sql, events: prototypeEvents }),

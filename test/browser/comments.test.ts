@@ -170,6 +170,14 @@ describe("comment threads", () => {
     // Read now: the badge is gone.
     await expect.poll(() => leader.page.getByRole("link", { name: "Inbox", exact: true }).count()).toBe(1);
 
+    // On any other page of the workspace the badge still follows the inbox live.
+    await leader.page.goto(new URL(url, app.url).pathname.replace(/\/prototypes\/.*$/, "/prototypes"));
+    await waitForHydration(leader.page);
+    await leader.page.waitForTimeout(300); // the page's inbox stream connects
+    await editorThreads.getByRole("textbox", { name: "Reply" }).fill("One more thing for the leader.");
+    await editorThreads.getByRole("button", { name: "Send reply" }).click();
+    await expect.poll(() => leader.page.getByRole("link", { name: "Inbox, 1 unread" }).count(), { timeout: 10_000 }).toBe(1);
+
     expectNoConsoleErrors(leader);
     expectNoConsoleErrors(editor);
   });

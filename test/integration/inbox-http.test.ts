@@ -109,4 +109,33 @@ describe("the inbox", () => {
     expect(res.status).toBe(302);
     expect(location(res)).toBe("/login?redirectTo=%2Finbox");
   });
+
+  it("the inbox stream announces a new mention or reply to that person only, and needs a session", async () => {
+    const abort = new AbortController();
+    const res = await leader.client.request("/inbox/events", { signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    const until = async (text: string) => {
+      const deadline = Date.now() + 10_000;
+      while (!buffer.includes(text)) {
+        if (Date.now() > deadline) throw new Error(`no "${text}" in: ${buffer}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended; got: ${buffer}`);
+        buffer += decoder.decode(value, { stream: true });
+      }
+    };
+    await until(": connected");
+    // The leader's own thread notifies nobody; the editor's reply notifies the leader.
+    const { threadId } = await post(leader.client, { intent: "thread", body: "Another question", ...anchor() });
+    await post(editor.client, { intent: "reply", threadId, body: "An answer" });
+    await until("event: inbox");
+    expect(buffer.match(/event: inbox/g)).toHaveLength(1);
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    const anonymous = await new (await import("../helpers/http.js")).HttpClient(app.url).get("/inbox/events");
+    expect(anonymous.status).toBe(302);
+  });
 });

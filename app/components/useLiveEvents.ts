@@ -7,11 +7,11 @@ export type LiveState = "connecting" | "live" | "offline";
 const COALESCE_MS = 150;
 
 /**
- * Follows a prototype's server-sent events (`decision`, `comment`, …) and reloads the page's data
- * when one of the given kinds arrives: the events carry only ids, the loader re-reads with the
- * viewer's permissions.
+ * Follows a server-sent event stream (a prototype's `decision` / `comment` events, the inbox's
+ * `inbox` events) and reloads the page's data when one of the given kinds arrives: the events carry
+ * only ids, the loaders re-read with the viewer's permissions.
  */
-export function usePrototypeEvents(url: string, kinds: readonly string[]): LiveState {
+export function useLiveEvents(url: string, kinds: readonly string[]): LiveState {
   const revalidator = useRevalidator();
   const revalidate = useRef(revalidator.revalidate);
   revalidate.current = revalidator.revalidate;
