@@ -1,7 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import type { SerializeFrom } from "@remix-run/node";
-import { useEffect, useRef, useState } from "react";
 import { BarChart, FormStatusBadge, percent } from "~/components/feedback";
 import { PageHeader, RelativeTime } from "~/components/ui";
 import { isServiceError } from "~/lib/actions.server";
@@ -9,6 +8,7 @@ import { LEVEL_LABELS, QUESTION_KIND_LABELS } from "~/lib/feedback/questions";
 import { MIN_SAMPLE } from "~/lib/feedback/stats";
 import { notFound, requireId, requireMember } from "~/lib/guards.server";
 import feedbackStyles from "~/styles/feedback.css";
+import { useLiveEvents, type LiveState } from "~/components/useLiveEvents";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: feedbackStyles }];
 
@@ -79,38 +79,9 @@ const one = (n: number) => n.toLocaleString("en", { maximumFractionDigits: 1, mi
 const two = (n: number) => n.toLocaleString("en", { maximumFractionDigits: 2, minimumFractionDigits: 2 });
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-type LiveState = "connecting" | "live" | "offline";
-
-/** Reloads the figures when the server announces a new response (coalesced: one reload for a burst). */
-function useLiveResults(url: string): LiveState {
-  const revalidator = useRevalidator();
-  const revalidate = useRef(revalidator.revalidate);
-  revalidate.current = revalidator.revalidate;
-  const [state, setState] = useState<LiveState>("connecting");
-  useEffect(() => {
-    if (typeof EventSource === "undefined") {
-      setState("offline");
-      return;
-    }
-    const source = new EventSource(url);
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    source.onopen = () => setState("live");
-    // The browser reconnects by itself unless the server refused the stream.
-    source.onerror = () => setState(source.readyState === EventSource.CLOSED ? "offline" : "connecting");
-    source.addEventListener("response", () => {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        revalidate.current();
-      }, 200);
-    });
-    return () => {
-      if (timer) clearTimeout(timer);
-      source.close();
-    };
-  }, [url]);
-  return state;
-}
+/** The results reload when the server announces a new response. */
+const RESULT_EVENT_KINDS = ["response"] as const;
+const useLiveResults = (url: string) => useLiveEvents(url, RESULT_EVENT_KINDS);
 
 const LIVE_TEXT: Record<LiveState, string> = {
   connecting: "Connecting for live updates…",
