@@ -270,3 +270,126 @@ describe("comment threads", () => {
     expectNoConsoleErrors(editor);
   }, 60_000);
 });
+
+/**
+ * Where a thread's card and its highlight are, by the thread's quote: px below the top of the
+ * document's card, so scrolling (and the browser's scroll anchoring) doesn't change the numbers.
+ */
+async function placement(page: Page, quote: string) {
+  return page.evaluate((quote) => {
+    const origin = document.querySelector(".document-card")!.getBoundingClientRect().top;
+    const highlight = Array.from(document.querySelectorAll<HTMLElement>("#prototype-document .comment-highlight")).find((el) => el.textContent === quote);
+    const card = Array.from(document.querySelectorAll<HTMLElement>('ol[aria-label="Open threads"] > li')).find((li) => li.querySelector(".thread-quote")?.textContent === quote);
+    if (!highlight || !card) return null;
+    const h = highlight.getBoundingClientRect();
+    const c = card.getBoundingClientRect();
+    return { highlight: h.top - origin, card: c.top - origin, bottom: c.bottom - origin };
+  }, quote);
+}
+
+/** Polls until a thread's card sits within 3 px of its highlight's top; returns where both are. */
+async function aligned(page: Page, quote: string) {
+  await expect
+    .poll(async () => {
+      const at = await placement(page, quote);
+      return at ? Math.abs(at.card - at.highlight) : Number.POSITIVE_INFINITY;
+    }, { timeout: 10_000 })
+    .toBeLessThanOrEqual(3);
+  return (await placement(page, quote))!;
+}
+
+describe("thread cards beside the document", () => {
+  it("sit at the height of their text, follow remote edits above it, never overlap, and fall back to a plain list on narrow screens", async () => {
+    const proto = await app.services.prototypes.create({ workspaceId, input: { title: "Aligned comments pilot", stage: "idea", ownerId: null, goalId: null } });
+    const path = `/w/${workspaceId}/prototypes/${proto.id}`;
+    const editor = await open("editor", path);
+    await editor.page.locator('.editor[data-synced="true"]').waitFor();
+    await editor.page.getByRole("textbox", { name: "Prototype document" }).click();
+    await editor.page.keyboard.press("Control+End");
+    const line = async (text: string) => {
+      await editor.page.keyboard.press("Enter");
+      await editor.page.keyboard.type(text);
+    };
+    await line("Alpha anchor starts the long part.");
+    for (let i = 1; i <= 25; i++) await line(`Filler line ${i}.`);
+    await line("Omega anchor sits far below.");
+    for (let i = 26; i <= 40; i++) await line(`Filler line ${i}.`);
+    await line("Gamma one and Gamma two share a line.");
+    for (let i = 41; i <= 45; i++) await line(`Filler line ${i}.`);
+
+    const leader = await open("leader", path);
+    await expect.poll(() => leader.page.getByRole("textbox", { name: "Prototype document" }).innerText(), { timeout: 10_000 }).toContain("Filler line 45.");
+    await commentOn(leader.page, "Alpha anchor", "Start here?");
+    await commentOn(leader.page, "Omega anchor", "And here.");
+    const threads = leader.page.getByRole("list", { name: "Open threads" });
+    await expect.poll(() => threads.locator(":scope > li").count()).toBe(2);
+    expect(await threads.getAttribute("class")).toContain("thread-list-aligned");
+
+    // Far apart in the text, far apart beside it: each card at the top of its highlight.
+    const alpha = await aligned(leader.page, "Alpha anchor");
+    const omega = await aligned(leader.page, "Omega anchor");
+    expect(omega.card - alpha.card).toBeGreaterThan(500);
+    await screenshot(leader.page, "comments-aligned");
+
+    // Another person adds paragraphs above the second anchor: its card moves down with its text.
+    // The caret goes to the end of "Filler line 20." (the editor takes a new selection on the next
+    // selectionchange: let it land before each key).
+    await selectPhrase(editor.page, "Filler line 20.");
+    await editor.page.waitForTimeout(150);
+    await editor.page.keyboard.press("End");
+    await editor.page.waitForTimeout(150);
+    for (let i = 1; i <= 6; i++) await line(`Inserted paragraph ${i}.`);
+    await expect
+      .poll(
+        async () => {
+          await app.collab.updateLog.flush();
+          const text = documentText(await storedDoc(app, `prototype.${proto.id}`));
+          const at = (phrase: string) => text.indexOf(phrase);
+          // The document itself when they aren't there yet (it says where they went).
+          return at("Filler line 20.\nInserted paragraph 1.") >= 0 && at("Inserted paragraph 6.") < at("Omega anchor") ? "stored above the second anchor" : text;
+        },
+        { timeout: 10_000 },
+      )
+      .toBe("stored above the second anchor");
+    await expect.poll(async () => (await placement(leader.page, "Omega anchor"))?.highlight ?? 0, { timeout: 10_000 }).toBeGreaterThan(omega.highlight + 150);
+    const moved = await aligned(leader.page, "Omega anchor");
+    expect(moved.card).toBeGreaterThan(omega.card + 150);
+    // The first one stays put, still beside its text.
+    expect(Math.abs((await aligned(leader.page, "Alpha anchor")).card - alpha.card)).toBeLessThanOrEqual(3);
+
+    // Two threads on the same line: stacked, in document order, without overlapping; the newest
+    // (active) one keeps the line's height and the other one makes room above it.
+    await commentOn(leader.page, "Gamma one", "First on this line.");
+    await commentOn(leader.page, "Gamma two", "Second on this line.");
+    await expect.poll(() => threads.locator(":scope > li").count()).toBe(4);
+    const second = await aligned(leader.page, "Gamma two");
+    const first = (await placement(leader.page, "Gamma one"))!;
+    expect(first.highlight).toBeCloseTo(second.highlight, 0);
+    expect(first.bottom).toBeLessThanOrEqual(second.card);
+    // DOM order (what keyboards and screen readers follow) stays document order.
+    expect(await threads.locator(".thread-quote").allInnerTexts()).toEqual(["Alpha anchor", "Omega anchor", "Gamma one", "Gamma two"]);
+    // Clicking the first one's highlight makes it the active one: now it takes the line, the other goes below.
+    await leader.page.locator(".comment-highlight", { hasText: "Gamma one" }).click();
+    const firstActive = await aligned(leader.page, "Gamma one");
+    await expect.poll(async () => (await placement(leader.page, "Gamma two"))!.card).toBeGreaterThanOrEqual(firstActive.bottom);
+
+    // Narrow screen: the panel is below the document, a plain list in document order.
+    await leader.page.setViewportSize({ width: 800, height: 900 });
+    await expect.poll(() => threads.getAttribute("class")).toBe("thread-list");
+    expect(await threads.locator(":scope > li").evaluateAll((items) => items.map((li) => (li as HTMLElement).style.transform))).toEqual(["", "", "", ""]);
+    expect(await threads.evaluate((el) => (el as HTMLElement).style.height)).toBe("");
+    const tops = await threads.locator(":scope > li").evaluateAll((items) => items.map((li) => li.getBoundingClientRect().top));
+    expect([...tops].sort((a, b) => a - b)).toEqual(tops);
+    // And back beside the document, aligned again.
+    await leader.page.setViewportSize({ width: 1280, height: 720 });
+    await aligned(leader.page, "Omega anchor");
+    // Cards glide to new places, unless the person asked for less motion.
+    const transition = () => threads.locator(":scope > li").first().evaluate((li) => getComputedStyle(li).transitionDuration);
+    await expect.poll(transition).toBe("0.16s");
+    await leader.page.emulateMedia({ reducedMotion: "reduce" });
+    await expect.poll(transition).toBe("0s");
+
+    expectNoConsoleErrors(leader);
+    expectNoConsoleErrors(editor);
+  }, 90_000);
+});

@@ -6,6 +6,7 @@ import { commentHighlightsKey, setCommentHighlights, type ThreadRange } from "~/
 import { selectionAnchors } from "~/lib/comments/editorAnchors";
 import { CommentBody } from "./CommentBody";
 import { MentionTextarea, type MentionMember } from "./MentionTextarea";
+import { useAlignedCards, useBesideDocument } from "./useAlignedCards";
 
 export interface PanelComment {
   id: string;
@@ -55,13 +56,20 @@ type Draft = { anchorStart: string; anchorEnd: string; quote: string };
 
 const threadElementId = (id: string) => `thread-${id}`;
 
-/** The comment threads of a prototype, beside its document, in document order. */
+/**
+ * The comment threads of a prototype in document order. Beside the document (wide screens), each
+ * open thread's card sits at the height of its text; detached and resolved threads follow the list.
+ */
 export function CommentsPanel({ editor, threads, members, userId, canComment, canResolveAny, canModerate, actionUrl }: CommentsPanelProps) {
   const names = useMemo(() => new Map(members.map((m) => [m.userId, m.name])), [members]);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [hint, setHint] = useState<string | null>(null);
   const [active, setActive] = useState<string | null>(null);
   const location = useLocation();
+  // The open threads' list, aligned with the document while the panel is beside it.
+  const [openList, setOpenList] = useState<HTMLOListElement | null>(null);
+  const aligned = useBesideDocument() && editor !== null;
+  useAlignedCards(editor, openList, { enabled: aligned, active });
 
   // The editor highlights the threads' ranges and tells where each one is now.
   const highlightKey = threads.map((t) => `${t.id}:${t.resolvedAt ? 1 : 0}`).join(",");
@@ -185,7 +193,7 @@ export function CommentsPanel({ editor, threads, members, userId, canComment, ca
       ) : null}
       {threads.length === 0 ? <p className="comments-empty">No comments yet.</p> : null}
       {open.length ? (
-        <ol className="thread-list" aria-label="Open threads">
+        <ol className={aligned ? "thread-list thread-list-aligned" : "thread-list"} aria-label="Open threads" ref={setOpenList}>
           {open.map((t) => (
             <ThreadItem key={t.id} thread={t} {...threadProps} />
           ))}
@@ -284,7 +292,7 @@ function ThreadItem({ thread, detached, names, members, userId, canComment, canR
   const replyError = reply.data && !reply.data.ok ? reply.data : null;
   const resolveError = resolve.data && !resolve.data.ok ? resolve.data.formError : null;
   return (
-    <li>
+    <li data-thread-id={thread.id}>
       <article
         id={threadElementId(thread.id)}
         tabIndex={-1}
