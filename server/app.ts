@@ -15,6 +15,7 @@ import { seedDemo, type SeedResult } from "./seed.js";
 import { CollabServer } from "./collab/index.js";
 import type { CollabLimits } from "./collab/constants.js";
 import { LrsSender, type LrsSenderOptions } from "./feedback/lrs.js";
+import { RedisFanout } from "./redis/fanout.js";
 import type { AppLoadContext } from "@remix-run/node";
 import "./context.js";
 
@@ -28,6 +29,8 @@ export interface Pilotlab {
   collab: CollabServer;
   /** Sends queued xAPI statements to workspaces' LRSs. */
   lrs: LrsSender;
+  /** The link to the other instances (REDIS_URL); null when this is the only one. */
+  fanout: RedisFanout | null;
   /** http://host:port the server listens on. */
   url: string;
   seed: SeedResult | null;
@@ -116,14 +119,16 @@ export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
   const { config, logger, db: givenDb } = options;
   const build = await loadBuild();
   const db = givenDb ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+  const fanout = config.redisUrl ? new RedisFanout(config.redisUrl, logger) : null;
   try {
-    const services = createServices({ sql: db.sql, secureCookies: config.secureCookies, xapiBase: config.appOrigin ?? undefined });
+    const services = createServices({ sql: db.sql, secureCookies: config.secureCookies, xapiBase: config.appOrigin ?? undefined, fanout });
     const seed = config.seedDemo ? await seedDemo({ sql: db.sql }) : null;
     const collab = new CollabServer({
       sql: db.sql,
       services,
       logger,
       appOrigin: config.appOrigin,
+      fanout,
       limits: { maxMessageBytes: config.collabMaxMessageBytes, ...options.collabLimits },
     });
     const lrs = new LrsSender({ sql: db.sql, logger }, options.lrsOptions);
@@ -147,10 +152,12 @@ export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
         await lrs.stop();
         server.closeAllConnections();
         await httpClosed;
+        await fanout?.close();
         if (!givenDb) await db.close();
       })());
-    return { server, db, services, collab, lrs, url, seed, close };
+    return { server, db, services, collab, lrs, fanout, url, seed, close };
   } catch (error) {
+    await fanout?.close();
     if (!givenDb) await db.close();
     throw error;
   }

@@ -14,6 +14,11 @@ export interface Config {
   secureCookies: boolean;
   /** Largest collaboration WebSocket message accepted. */
   collabMaxMessageBytes: number;
+  /**
+   * Redis that several instances share to reach each other's clients (documents, live events,
+   * access changes). Absent or null: this process is the only instance.
+   */
+  redisUrl?: string | null;
 }
 
 const booleanFlag = z
@@ -49,6 +54,10 @@ const envSchema = z.object({
     .min(1024, "must be at least 1024")
     .max(64 * 1024 * 1024, "must be at most 67108864 (64 MiB)")
     .default(1024 * 1024),
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\/[^/]/.test(v), "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379")
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -79,5 +88,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     secureCookies: appOrigin?.startsWith("https://") ?? false,
     collabMaxMessageBytes: e.COLLAB_MAX_MESSAGE_BYTES,
+    redisUrl: e.REDIS_URL ?? null,
   };
 }

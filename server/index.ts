@@ -23,6 +23,7 @@ try {
     "",
     `  Pilotlab is running at ${origin}`,
     `  Database: ${app.db.mode === "embedded" ? `embedded PGlite in ${config.dataDir}` : "PostgreSQL (DATABASE_URL)"}`,
+    `  Instances: ${app.fanout ? "several, sharing updates over Redis (REDIS_URL)" : "this one only (set REDIS_URL to run several)"}`,
   ];
   if (app.seed?.demoLogin) {
     lines.push(`  Demo login: ${app.seed.demoLogin.email} / ${app.seed.demoLogin.password}`);

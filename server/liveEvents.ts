@@ -2,8 +2,8 @@
  * Live events inside one process, by topic: a change stored by the server is announced to the pages
  * following that topic (a form's results, a prototype, a person's inbox) through their server-sent
  * event streams. Events carry only ids; pages re-read through their permission-checked loaders.
- * In-process on purpose (PGlite's socket can't carry LISTEN/NOTIFY); several server instances
- * would need a Redis fan-out here (issue 8).
+ * In-process on purpose (PGlite's socket can't carry LISTEN/NOTIFY); with several instances
+ * (REDIS_URL) each bus is wrapped by server/redis/share.ts so events cross them over Redis.
  */
 import { EventEmitter } from "node:events";
 
@@ -68,10 +68,22 @@ export interface InboxEvent {
   userId: string;
 }
 
+/**
+ * Something changed in a sprint room: its settings or phase, the timer, the ballot or votes
+ * (never who voted for what before the reveal: pages re-read through the permission-checked loader).
+ */
+export interface SprintEvent {
+  sprintId: string;
+  kind: "sprint" | "phase" | "timer" | "gather" | "poll" | "vote" | "output";
+}
+
 export const createFeedbackEvents = (options?: { maxStreams?: number }) => createLiveEvents<ResponseEvent>((e) => e.formId, options);
 export const createPrototypeEvents = (options?: { maxStreams?: number }) => createLiveEvents<PrototypeEvent>((e) => e.prototypeId, options);
 export const createInboxEvents = (options?: { maxStreams?: number }) => createLiveEvents<InboxEvent>((e) => e.userId, options);
 
+export const createSprintEvents = (options?: { maxStreams?: number }) => createLiveEvents<SprintEvent>((e) => e.sprintId, options);
+
 export type FeedbackEvents = LiveEvents<ResponseEvent>;
 export type PrototypeEvents = LiveEvents<PrototypeEvent>;
 export type InboxEvents = LiveEvents<InboxEvent>;
+export type SprintEvents = LiveEvents<SprintEvent>;

@@ -28,7 +28,8 @@ export function useLiveEvents(url: string, kinds: readonly string[]): LiveState 
       if (timer) return;
       timer = setTimeout(() => {
         timer = null;
-        revalidate.current();
+        // A navigation away aborts the reload (an AbortError rejection): nothing is lost, the next page loads its own.
+        Promise.resolve(revalidate.current()).catch(() => {});
       }, COALESCE_MS);
     };
     source.onopen = () => setState("live");

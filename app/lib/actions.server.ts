@@ -1,4 +1,4 @@
-import { notFound } from "./guards.server";
+import { forbidden, notFound } from "./guards.server";
 import type { Action } from "./policy";
 
 /** The shape every route action answers with when it does not redirect. */
@@ -37,11 +37,12 @@ export function isServiceError(error: unknown): error is ServiceErrorLike {
 }
 
 /**
- * Turns a service's expected refusal into form errors; `not_found` becomes a 404,
- * and anything unexpected is rethrown (a real 500).
+ * Turns a service's expected refusal into form errors; `not_found` becomes a 404, `forbidden` a
+ * 403, and anything unexpected is rethrown (a real 500).
  */
 export function refusal(error: unknown): Pick<ActionFailure, "fieldErrors" | "formError"> {
   if (!isServiceError(error)) throw error;
   if (error.code === "not_found") throw notFound(error.message);
+  if (error.code === "forbidden") throw forbidden(error.message);
   return error.field ? { fieldErrors: { [error.field]: error.message }, formError: null } : { fieldErrors: {}, formError: error.message };
 }

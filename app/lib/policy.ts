@@ -41,14 +41,16 @@ export const ACTIONS = [
   "prototype.comment", // open comment threads, reply, resolve one's own threads
   "prototype.decide", // record a decision in the decision lane
   "comment.moderate", // delete anyone's comment
+  "sprint.facilitate", // create and run sprints: phases, timer, votes, locks, the decider
+  "sprint.participate", // take part in a sprint one is a participant of: ideas, dots
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
 const READ: Action[] = ["workspace.view", "members.view"];
 /** Leaders review: commenters and everyone who may edit. */
-const REVIEW: Action[] = ["prototype.comment", "prototype.decide"];
+const REVIEW: Action[] = ["prototype.comment", "prototype.decide", "sprint.participate"];
 const WRITE_PROTOTYPES: Action[] = ["prototype.create", "prototype.edit", "prototype.write", "feedback.manage"];
-const MANAGE_CONTENT: Action[] = [...WRITE_PROTOTYPES, "prototype.archive", "goal.create", "goal.edit", "goal.archive"];
+const MANAGE_CONTENT: Action[] = [...WRITE_PROTOTYPES, "prototype.archive", "goal.create", "goal.edit", "goal.archive", "sprint.facilitate"];
 
 export const PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
   owner: new Set(ACTIONS),

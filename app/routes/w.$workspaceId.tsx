@@ -33,6 +33,7 @@ export default function WorkspaceShell() {
     { to: `${base}/prototypes`, label: "Prototypes" },
     { to: `${base}/experiments`, label: "Experiments" },
     { to: `${base}/goals`, label: "Goals" },
+    { to: `${base}/sprints`, label: "Sprints" },
     { to: `${base}/members`, label: "Members" },
     ...(can(workspace.role, "workspace.rename") ? [{ to: `${base}/settings`, label: "Settings" }] : []),
   ];

@@ -5,6 +5,7 @@ import { can, type Role } from "../../app/lib/policy.js";
 import { parseDocName } from "../../app/lib/editor/docName.js";
 import type { CollabIdentity } from "./connection.js";
 import { colorFor } from "../../app/lib/colors.js";
+import { sprintAccess } from "../services/sprintAccess.js";
 
 export interface UpgradeRejection {
   ok?: false;
@@ -16,7 +17,8 @@ export type UpgradeResult = { ok: true; docName: string; identity: CollabIdentit
 
 /**
  * Decides an upgrade before any document is loaded: Origin (403), session (401),
- * document name (404), the prototype and the user's membership (404 / 403).
+ * document name (404), the prototype and the user's membership (404 / 403); for a sprint's ideas
+ * document, the sprint's access rules (non-members get a 404, like its pages).
  */
 export async function authenticateUpgrade(
   req: http.IncomingMessage,
@@ -36,6 +38,27 @@ export async function authenticateUpgrade(
   const parsed = parseDocName(docName);
   if (!parsed) return { ok: false, status: 404, message: "No such document" };
 
+  const identityOf = (workspaceId: string, canWrite: boolean) => ({
+    ok: true as const,
+    docName,
+    identity: {
+      userId: user.id,
+      name: user.name,
+      color: colorFor(user.id),
+      canWrite,
+      workspaceId,
+      sessionId: session.id,
+      sessionExpiresAt: session.expiresAt,
+    },
+  });
+
+  if (parsed.kind === "sprint") {
+    const access = await sprintAccess(sql, { sprintId: parsed.id, userId: user.id });
+    if (!access) return { ok: false, status: 404, message: "No such document" };
+    // Everyone in the workspace may watch; participants write until the ideas lock or the sprint ends.
+    return identityOf(access.workspaceId, access.canWriteIdeas);
+  }
+
   const [row] = await sql<{ role: Role | null; archived: boolean; workspaceId: string }[]>`
     select m.role, p.archived_at is not null as archived, p.workspace_id as "workspaceId" from prototypes p
     left join memberships m on m.workspace_id = p.workspace_id and m.user_id = ${user.id}
@@ -44,17 +67,5 @@ export async function authenticateUpgrade(
   if (!row.role) return { ok: false, status: 403, message: "You are not a member of this workspace" };
 
   // An archived prototype's document is frozen until it is restored.
-  return {
-    ok: true,
-    docName,
-    identity: {
-      userId: user.id,
-      name: user.name,
-      color: colorFor(user.id),
-      canWrite: can(row.role, "prototype.write") && !row.archived,
-      workspaceId: row.workspaceId,
-      sessionId: session.id,
-      sessionExpiresAt: session.expiresAt,
-    },
-  };
+  return identityOf(row.workspaceId, can(row.role, "prototype.write") && !row.archived);
 }

@@ -62,6 +62,8 @@ interface Lock {
  */
 export class ExperimentGuard {
   private readonly locks = new Map<string, Lock>();
+  /** Cards another instance started whose start stamp (and so lock) has not arrived yet: that instance records them. */
+  private readonly startingElsewhere = new Set<string>();
   private writes: Promise<void> = Promise.resolve();
   private projectionDirty = false;
   private projectionTimer: NodeJS.Timeout | null = null;
@@ -75,6 +77,8 @@ export class ExperimentGuard {
       prototypeId: string;
       /** Origin of updates applied while loading (checked once, in bulk, after the load). */
       loadOrigin: symbol;
+      /** Origin of changes from other instances (checked and recorded there; their locks are taken over here). */
+      remoteOrigin?: symbol;
       /** Who made a change, from the transaction origin (a connection). */
       userOf: (origin: unknown) => string | null;
       projectionDelayMs: number;
@@ -114,6 +118,7 @@ export class ExperimentGuard {
       if (event.target === cards) for (const key of event.keys.keys()) ids.add(key);
       else if (typeof event.path[0] === "string") ids.add(event.path[0]);
     }
+    if (this.deps.remoteOrigin !== undefined && txn.origin === this.deps.remoteOrigin) return this.adopt(ids);
     try {
       this.check(ids, this.deps.userOf(txn.origin));
     } catch (error) {
@@ -129,7 +134,7 @@ export class ExperimentGuard {
       const value = cards.get(id);
       const lock = this.locks.get(id);
       if (!lock) {
-        if (value instanceof Y.Map) this.maybeStart(id, value, userId, fixes);
+        if (value instanceof Y.Map && !this.startingElsewhere.has(id)) this.maybeStart(id, value, userId, fixes);
         continue;
       }
       if (!(value instanceof Y.Map)) {
@@ -163,6 +168,38 @@ export class ExperimentGuard {
       this.trackVerdict(id, lock, card, userId);
     }
     if (fixes.length) this.host.doc.transact(() => fixes.forEach((fix) => fix()), GUARD_ORIGIN);
+  }
+
+  /**
+   * Takes over the locks of cards another instance started (it recorded them and corrects what
+   * breaks them there); a later local edit is then held to them here too.
+   */
+  private adopt(ids: Set<string>) {
+    const cards = cardsMap(this.host.doc);
+    for (const id of ids) {
+      const value = cards.get(id);
+      if (!(value instanceof Y.Map)) continue;
+      const card = readCard(id, value);
+      const startedAt = value.get("startedAt");
+      if (!isStarted(card.status)) continue;
+      if (typeof startedAt !== "number") {
+        if (!this.locks.has(id)) this.startingElsewhere.add(id);
+        continue;
+      }
+      this.startingElsewhere.delete(id);
+      const verdict = isVerdict(card.status) ? card.status : null;
+      const lock = this.locks.get(id) ?? {
+        values: { hypothesis: rawText(value, "hypothesis"), metric: rawText(value, "metric"), criterion: rawText(value, "criterion") },
+        startedAt,
+        startedBy: typeof value.get("startedBy") === "string" ? (value.get("startedBy") as string) : null,
+        status: card.status,
+        verdict,
+        decision: verdict ? card.decision : null,
+        last: card,
+      };
+      Object.assign(lock, { status: card.status, verdict, decision: verdict ? card.decision : null, last: card });
+      this.locks.set(id, lock);
+    }
   }
 
   private maybeStart(id: string, value: Y.Map<unknown>, userId: string | null, fixes: (() => void)[]) {

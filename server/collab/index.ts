@@ -11,8 +11,10 @@ import { CollabMetrics } from "./metrics.js";
 import { DocumentRegistry, TooManyDocumentsError } from "./registry.js";
 import { UpdateLog } from "./updateLog.js";
 import { ExperimentGuard } from "./experiments.js";
-import { LOAD_ORIGIN, type DocExtension, type Peer, type SharedDoc } from "./sharedDoc.js";
-import { parseDocName, prototypeDocName } from "../../app/lib/editor/docName.js";
+import { docFanout } from "./crossInstance.js";
+import type { RedisFanout } from "../redis/fanout.js";
+import { LOAD_ORIGIN, REMOTE_ORIGIN, type DocExtension, type Peer, type SharedDoc } from "./sharedDoc.js";
+import { parseDocName, prototypeDocName, sprintDocName } from "../../app/lib/editor/docName.js";
 import type { AccessChange } from "../events.js";
 import type { CollabIdentity } from "./connection.js";
 
@@ -69,7 +71,15 @@ export class CollabServer {
   private accepting = true;
 
   constructor(
-    private readonly deps: { sql: Sql; services: Services; logger: Logger; appOrigin: string | null; limits?: Partial<CollabLimits> },
+    private readonly deps: {
+      sql: Sql;
+      services: Services;
+      logger: Logger;
+      appOrigin: string | null;
+      limits?: Partial<CollabLimits>;
+      /** Other instances (REDIS_URL): updates and presence cross to and from them. */
+      fanout?: RedisFanout | null;
+    },
   ) {
     const limits = (this.limits = { ...DEFAULT_COLLAB_LIMITS, ...deps.limits });
     this.updateLog = new UpdateLog(deps.sql, deps.logger, limits.groupCommitMs);
@@ -82,34 +92,52 @@ export class CollabServer {
         compactAfterUpdates: limits.compactAfterUpdates,
         saveText: (docName, text) => this.saveText(docName, text),
         extensions: (doc) => this.extensionsFor(doc),
+        fanout: deps.fanout ? docFanout(deps.fanout) : null,
       },
       { maxDocuments: limits.maxDocuments, idleUnloadMs: limits.idleUnloadMs },
       this.metrics,
       deps.logger,
     );
     this.stopListening = deps.services.accessEvents.on((change) => this.onAccessChange(change));
+    this.metrics.redis = () => deps.fanout?.stats ?? null;
+    this.stopCatchingUp = deps.fanout?.onRecovered((since) => void this.catchUp(since)) ?? (() => {});
     this.wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes, perMessageDeflate: false });
   }
 
   readonly limits: CollabLimits;
   private readonly live = new Map<WebSocket, LiveConnection>();
   private readonly stopListening: () => void;
+  private readonly stopCatchingUp: () => void;
+
+  /** After Redis was away (here or on another instance): every loaded document reads what it missed from the log. */
+  private async catchUp(sinceSeq: number) {
+    for (const doc of this.registry.documents()) {
+      try {
+        await doc.catchUp(sinceSeq);
+      } catch (error) {
+        this.deps.logger.error({ err: error, docName: doc.name }, "catching up from the update log failed");
+      }
+    }
+  }
 
   private async saveText(docName: string, text: string) {
     const parsed = parseDocName(docName);
-    if (!parsed) return;
+    // Only prototypes keep a text projection (search); a sprint's ideas are read from the log.
+    if (parsed?.kind !== "prototype") return;
     await this.deps.sql`update prototypes set doc_text = ${text}, updated_at = now() where id = ${parsed.id} and doc_text <> ${text}`;
   }
 
   private extensionsFor(doc: SharedDoc): DocExtension[] {
     const parsed = parseDocName(doc.name);
-    if (!parsed) return [];
+    // Experiment cards live in prototype documents only.
+    if (parsed?.kind !== "prototype") return [];
     return [
       new ExperimentGuard(doc, {
         experiments: this.deps.services.experiments,
         logger: this.deps.logger,
         prototypeId: parsed.id,
         loadOrigin: LOAD_ORIGIN,
+        remoteOrigin: REMOTE_ORIGIN,
         userOf: (origin) => (origin && typeof origin === "object" && "userId" in origin ? (origin as Peer).userId : null),
         projectionDelayMs: this.limits.projectionDelayMs,
         evaluate: (prototypeId, cardId) => this.deps.services.feedback.evaluateCard(prototypeId, cardId),
@@ -251,6 +279,8 @@ export class CollabServer {
         else ws.close(CloseCode.AccessChanged, "role changed");
       } else if (change.kind === "prototype" && docName === prototypeDocName(change.prototypeId)) {
         ws.close(CloseCode.AccessChanged, "prototype archived or restored");
+      } else if (change.kind === "sprint" && docName === sprintDocName(change.sprintId)) {
+        ws.close(CloseCode.AccessChanged, "sprint ideas locked, unlocked or ended");
       } else if (
         change.kind === "sessions" &&
         ((change.sessionId !== null && identity.sessionId === change.sessionId) || (change.userId !== null && identity.userId === change.userId))
@@ -264,6 +294,7 @@ export class CollabServer {
   async close(): Promise<void> {
     this.accepting = false;
     this.stopListening();
+    this.stopCatchingUp();
     for (const ws of this.wss.clients) ws.close(CloseCode.GoingAway, "server shutting down");
     await this.updateLog.flush();
     await this.registry.storeAll();

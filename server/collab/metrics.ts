@@ -1,3 +1,5 @@
+import type { FanoutStats } from "../redis/fanout.js";
+
 /** First-sync times kept for the quantiles (a ring: recording allocates nothing). */
 const FIRST_SYNC_WINDOW = 1000;
 
@@ -8,6 +10,10 @@ export class CollabMetrics {
   rejectedUpgrades = new Map<number, number>();
   documentsLoaded = 0;
   updatesApplied = 0;
+  /** Updates received from other instances and applied here (not logged again). */
+  remoteUpdatesApplied = 0;
+  /** The Redis fan-out between instances; null when this process is the only instance. */
+  redis: () => FanoutStats | null = () => null;
   writesRefused = 0;
   messagesRejected = new Map<string, number>();
   persistLatencies: () => number[] = () => [];
@@ -58,6 +64,20 @@ export class CollabMetrics {
     metric("pilotlab_collab_slow_receivers_closed_total", "counter", "Connections closed because their unsent data exceeded the limit.", [
       ["", this.slowReceiversClosed],
     ]);
+    const redis = this.redis();
+    if (redis) {
+      metric("pilotlab_redis_up", "gauge", "1 while the Redis link to the other instances works; 0 while only this instance's clients are served.", [
+        ["", redis.status === "up" ? 1 : 0],
+      ]);
+      metric("pilotlab_redis_messages_published_total", "counter", "Messages sent to the other instances.", [["", redis.published]]);
+      metric("pilotlab_redis_messages_received_total", "counter", "Messages received from the other instances.", [["", redis.received]]);
+      metric("pilotlab_redis_messages_dropped_total", "counter", "Messages not sent because Redis was away (the update log catches them up).", [
+        ["", redis.dropped],
+      ]);
+      metric("pilotlab_collab_remote_updates_applied_total", "counter", "Document updates received from other instances and applied.", [
+        ["", this.remoteUpdatesApplied],
+      ]);
+    }
     const syncs = Array.from(this.firstSyncMs.subarray(0, Math.min(this.firstSyncCount, FIRST_SYNC_WINDOW))).sort((a, b) => a - b);
     const sq = (p: number) => (syncs.length ? syncs[Math.min(syncs.length - 1, Math.floor(p * syncs.length))] / 1000 : 0);
     metric(

@@ -1,6 +1,7 @@
 import type { Logger } from "../logger.js";
 import type { CollabMetrics } from "./metrics.js";
 import { SharedDoc, type SharedDocDeps } from "./sharedDoc.js";
+import type { RemoteDocMessage } from "./crossInstance.js";
 
 /**
  * Told the stored state of a document as soon as it is read, before the document is built from
@@ -39,6 +40,11 @@ export class DocumentRegistry {
 
   loaded(name: string): SharedDoc | undefined {
     return this.docs.get(name);
+  }
+
+  /** Every document in memory now. */
+  documents(): SharedDoc[] {
+    return [...this.docs.values()];
   }
 
   /**
@@ -96,20 +102,33 @@ export class DocumentRegistry {
    */
   private async load(name: string, onStoredState?: StoredStateListener): Promise<SharedDoc> {
     await this.makeRoom(name);
-    const stored = await this.deps.updateLog.load(name);
-    if (stored.update && onStoredState) {
-      try {
-        await onStoredState(stored.update);
-      } catch (error) {
-        this.logger.error({ err: error, docName: name }, "sending the stored state failed");
-      }
-    }
-    const doc = new SharedDoc(name, this.deps);
+    // Other instances' updates are received from before the read below, so none falls in between.
+    const missed: RemoteDocMessage[] = [];
+    let receiver: SharedDoc | null = null;
+    const stopRemote = this.deps.fanout
+      ? await this.deps.fanout.subscribe(name, (message) => (receiver ? receiver.applyRemote(message) : missed.push(message)))
+      : null;
+    let doc: SharedDoc | null = null;
     try {
+      const stored = await this.deps.updateLog.load(name);
+      if (stored.update && onStoredState) {
+        try {
+          await onStoredState(stored.update);
+        } catch (error) {
+          this.logger.error({ err: error, docName: name }, "sending the stored state failed");
+        }
+      }
+      doc = new SharedDoc(name, this.deps);
       await doc.load(stored);
     } catch (error) {
-      doc.destroy();
+      stopRemote?.();
+      doc?.destroy();
       throw error;
+    }
+    if (stopRemote) {
+      // From now on messages go straight to the document (the subscription stops when it unloads).
+      doc.followRemote(stopRemote, missed);
+      receiver = doc;
     }
     this.docs.set(name, doc);
     this.metrics.documentsLoaded = this.docs.size;

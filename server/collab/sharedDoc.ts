@@ -7,9 +7,17 @@ import { MessageType } from "./constants.js";
 import type { CollabMetrics } from "./metrics.js";
 import type { LoadedState, UpdateLog } from "./updateLog.js";
 import { documentText } from "./text.js";
+import type { DocFanout, RemoteDocMessage } from "./crossInstance.js";
 
 /** Origin of updates applied while loading from storage: they are not logged again. */
 export const LOAD_ORIGIN = Symbol("load");
+
+/**
+ * Origin of updates and presence from other instances (and of catch-up from the log): already
+ * durable and checked there, so they are sent to this instance's connections but neither logged
+ * nor published again.
+ */
+export const REMOTE_ORIGIN = Symbol("remote");
 
 /** What a document needs to know about one open connection. */
 export interface Peer {
@@ -30,6 +38,8 @@ export interface SharedDocDeps {
   compactAfterUpdates: number;
   /** Per-document add-ons (the experiment-card guard): loaded after the state, stored with it. */
   extensions?: (doc: SharedDoc) => DocExtension[];
+  /** Other instances (REDIS_URL); absent when this process is the only one. */
+  fanout?: DocFanout | null;
 }
 
 /** Something that lives alongside a loaded document. */
@@ -57,6 +67,9 @@ export class SharedDoc {
   /** Connections being set up (authenticated, not yet registered); they keep the doc loaded. */
   reservations = 0;
   private readonly extensions: DocExtension[];
+  /** Stops receiving from other instances (set once loaded). */
+  private stopRemote: (() => void) | null = null;
+  private destroyed = false;
 
   constructor(
     readonly name: string,
@@ -83,13 +96,20 @@ export class SharedDoc {
   /** Logs the update, then (only once it is durable) sends it to every other connection. */
   private onUpdate(update: Uint8Array, origin: unknown) {
     if (origin === LOAD_ORIGIN) return;
-    this.deps.metrics.updatesApplied++;
     this.textDirty = true;
+    if (origin === REMOTE_ORIGIN) {
+      this.deps.metrics.remoteUpdatesApplied++;
+      const message = encodeSyncUpdate(update);
+      for (const peer of this.peers.values()) peer.send(message);
+      return;
+    }
+    this.deps.metrics.updatesApplied++;
     const write = this.deps.updateLog.append(this.name, update).then((seq) => {
       this.maxSeq = Math.max(this.maxSeq, seq);
       this.updatesSinceSnapshot++;
       const message = encodeSyncUpdate(update);
       for (const peer of this.peers.values()) if (peer !== origin) peer.send(message);
+      this.deps.fanout?.publishUpdate(this.name, update, seq);
       if (this.updatesSinceSnapshot >= this.deps.compactAfterUpdates) void this.compact();
     });
     this.lastWrite = write;
@@ -102,11 +122,39 @@ export class SharedDoc {
       for (const id of added) peer.clientIds.add(id);
       for (const id of removed) peer.clientIds.delete(id);
     }
+    const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
     const encoder = encoding.createEncoder();
     encoding.writeVarUint(encoder, MessageType.Awareness);
-    encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed));
+    encoding.writeVarUint8Array(encoder, update);
     const message = encoding.toUint8Array(encoder);
     for (const p of this.peers.values()) p.send(message);
+    if (origin !== REMOTE_ORIGIN) this.deps.fanout?.publishAwareness(this.name, update);
+  }
+
+  /**
+   * Starts taking other instances' messages: those that arrived while the document loaded
+   * (`missed`, subscribed before the load read Postgres; Yjs updates are idempotent), then live ones.
+   */
+  followRemote(stop: () => void, missed: RemoteDocMessage[]) {
+    this.stopRemote = stop;
+    for (const message of missed) this.applyRemote(message);
+  }
+
+  /** Applies another instance's update or presence: sent to local connections, not logged again. */
+  applyRemote(message: RemoteDocMessage) {
+    if (this.destroyed) return;
+    try {
+      if (message.kind === "update") Y.applyUpdate(this.doc, message.update, REMOTE_ORIGIN);
+      else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, REMOTE_ORIGIN);
+    } catch (error) {
+      this.deps.logger.error({ err: error, docName: this.name, kind: message.kind }, "a message from another instance did not apply");
+    }
+  }
+
+  /** Applies what the log holds after `sinceSeq` (Redis was away: other instances' updates were not received). */
+  async catchUp(sinceSeq: number): Promise<void> {
+    const missed = await this.deps.updateLog.loadSince(this.name, sinceSeq);
+    if (missed.update) this.applyRemote({ kind: "update", update: missed.update, seq: missed.lastSeq });
   }
 
   /** Resolves once every update applied so far is in the log. */
@@ -121,7 +169,17 @@ export class SharedDoc {
         await this.persisted();
         if (this.updatesSinceSnapshot > 0) {
           const counted = this.updatesSinceSnapshot;
-          await this.deps.updateLog.compact(this.name, Y.encodeStateAsUpdate(this.doc), this.maxSeq);
+          if (this.deps.fanout) {
+            // Other instances log too, and this copy may lack some of it (in flight, or Redis was
+            // away): the snapshot merges everything stored, under a lock, and deletes only what it read.
+            const upto = await this.deps.updateLog.compactShared(this.name, (stored) => {
+              if (stored) Y.applyUpdate(this.doc, stored, REMOTE_ORIGIN);
+              return Y.encodeStateAsUpdate(this.doc);
+            });
+            this.maxSeq = Math.max(this.maxSeq, upto);
+          } else {
+            await this.deps.updateLog.compact(this.name, Y.encodeStateAsUpdate(this.doc), this.maxSeq);
+          }
           this.updatesSinceSnapshot -= counted;
         }
         await this.saveTextIfChanged();
@@ -155,6 +213,9 @@ export class SharedDoc {
   }
 
   destroy() {
+    this.destroyed = true;
+    this.stopRemote?.();
+    this.stopRemote = null;
     for (const extension of this.extensions) extension.destroy();
     this.awareness.destroy();
     this.doc.destroy();

@@ -19,13 +19,17 @@ const tasks = (items: string[]): JSONContent => ({
 
 export interface TemplateInput {
   goalTitle: string | null;
+  /** The sprint idea the prototype was made from: it opens the document, one paragraph per line. */
+  idea?: string | null;
 }
 
 /** The starting document of a new prototype: the sections a pilot design needs, with prompts. */
-export function templateContent({ goalTitle }: TemplateInput): JSONContent {
+export function templateContent({ goalTitle, idea }: TemplateInput): JSONContent {
+  const ideaLines = (idea ?? "").split(/\r?\n/).map((line) => line.trim()).filter(Boolean);
   return {
     type: "doc",
     content: [
+      ...(ideaLines.length ? [heading("The idea"), ...ideaLines.map((line) => paragraph(line))] : []),
       heading("The problem"),
       paragraph("What is happening on the job today, for whom, and how do we know?"),
       heading("Audience"),

@@ -114,6 +114,58 @@ export class UpdateLog {
       await tx`delete from doc_updates where doc_name = ${docName} and seq <= ${uptoSeq}`;
     });
   }
+
+  /**
+   * Compaction when several instances log the same document: under a per-document lock, reads
+   * everything stored, lets `merge` fold it into the caller's copy and return that state, stores it
+   * as the snapshot and deletes exactly the log rows read (one committing late is kept). Resolves
+   * with the highest seq read.
+   */
+  async compactShared(docName: string, merge: (stored: Uint8Array | null) => Uint8Array): Promise<number> {
+    return this.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtext(${`pilotlab:compact:${docName}`}))`;
+      const stored = await readStored(tx, docName, -1);
+      const state = merge(stored.update);
+      const lastSeq = Math.max(stored.lastSeq, stored.snapshotSeq);
+      await tx`
+        insert into doc_snapshots (doc_name, state, last_seq, updated_at)
+        values (${docName}, ${Buffer.from(state)}, ${lastSeq}, now())
+        on conflict (doc_name) do update
+          set state = excluded.state, last_seq = greatest(doc_snapshots.last_seq, excluded.last_seq), updated_at = now()`;
+      if (stored.logSeqs.length) await tx`delete from doc_updates where doc_name = ${docName} and seq = any(${stored.logSeqs}::bigint[])`;
+      return lastSeq;
+    });
+  }
+
+  /**
+   * What is stored after `sinceSeq` (the snapshot too, if a compaction folded such updates into
+   * it): what an instance may have missed while Redis was away.
+   */
+  async loadSince(docName: string, sinceSeq: number): Promise<LoadedState> {
+    return readStored(this.sql, docName, sinceSeq);
+  }
+}
+
+/**
+ * The snapshot (if newer than `sinceSeq`; -1 reads everything) and the log rows after `sinceSeq`, merged, in one
+ * statement. Every row left in the log is read, even one older than the snapshot: a compaction
+ * deletes what it folded in, so what remains was not (a row committed late by another instance).
+ */
+async function readStored(sql: Sql | TransactionSql, docName: string, sinceSeq: number) {
+  const rows = await sql<{ snapshot: boolean; bytes: Buffer; seq: string }[]>`
+    select true as snapshot, state as bytes, last_seq as seq from doc_snapshots where doc_name = ${docName} and last_seq > ${sinceSeq}
+    union all
+    select false, update, seq from doc_updates where doc_name = ${docName} and seq > ${sinceSeq}
+    order by snapshot desc, seq`;
+  const parts = rows.map((row) => new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength));
+  const logRows = rows.filter((row) => !row.snapshot);
+  return {
+    update: parts.length === 0 ? null : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
+    lastSeq: rows.reduce((max, row) => Math.max(max, Number(row.seq)), 0),
+    snapshotSeq: rows.length && rows[0].snapshot ? Number(rows[0].seq) : 0,
+    updatesSinceSnapshot: logRows.length,
+    logSeqs: logRows.map((row) => row.seq),
+  };
 }
 
 /**
@@ -121,18 +173,6 @@ export class UpdateLog {
  * outside the collaboration server (decisions pin the version people saw) and inside a transaction.
  */
 export async function loadDocumentState(sql: Sql | TransactionSql, docName: string): Promise<LoadedState> {
-  const rows = await sql<{ snapshot: boolean; bytes: Buffer; seq: string }[]>`
-    select true as snapshot, state as bytes, last_seq as seq from doc_snapshots where doc_name = ${docName}
-    union all
-    select false, update, seq from doc_updates
-      where doc_name = ${docName}
-        and seq > coalesce((select last_seq from doc_snapshots where doc_name = ${docName}), 0)
-    order by snapshot desc, seq`;
-  const parts = rows.map((row) => new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength));
-  const updates = rows.length && rows[0].snapshot ? rows.length - 1 : rows.length;
-  return {
-    update: parts.length === 0 ? null : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
-    lastSeq: rows.length ? Number(rows[rows.length - 1].seq) : 0,
-    updatesSinceSnapshot: updates,
-  };
+  const { update, lastSeq, updatesSinceSnapshot } = await readStored(sql, docName, -1);
+  return { update, lastSeq, updatesSinceSnapshot };
 }

@@ -1,4 +1,4 @@
-export type ServiceErrorCode = "not_found" | "conflict" | "invalid" | "last_owner" | "gone";
+export type ServiceErrorCode = "not_found" | "conflict" | "invalid" | "last_owner" | "gone" | "forbidden";
 
 /** An expected refusal a route turns into a form error or status; never a 500. */
 export class ServiceError extends Error {

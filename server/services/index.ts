@@ -11,18 +11,36 @@ import { createExperiments } from "./experiments.js";
 import { createFeedback } from "./feedback.js";
 import { createComments } from "./comments.js";
 import { createDecisions } from "./decisions.js";
-import { createFeedbackEvents, createInboxEvents, createPrototypeEvents } from "../liveEvents.js";
+import { createSprints } from "./sprints.js";
+import { createSprintVotes } from "./sprintVotes.js";
+import { createFeedbackEvents, createInboxEvents, createPrototypeEvents, createSprintEvents } from "../liveEvents.js";
+import type { RedisFanout } from "../redis/fanout.js";
+import { SharedAccessEvents, shareLiveEvents } from "../redis/share.js";
 
 /** Base IRI of xAPI activity ids when APP_ORIGIN is not set (reserved TLD: names, never resolves). */
 export const DEFAULT_XAPI_BASE = "https://pilotlab.invalid";
 
-/** Every domain service, created once per process over the one sql client. */
-export function createServices({ sql, secureCookies, xapiBase = DEFAULT_XAPI_BASE }: { sql: Sql; secureCookies: boolean; xapiBase?: string }) {
-  const accessEvents = new AccessEvents();
+/**
+ * Every domain service, created once per process over the one sql client. With `fanout` (REDIS_URL)
+ * the live-event and access buses reach every instance.
+ */
+export function createServices({
+  sql,
+  secureCookies,
+  xapiBase = DEFAULT_XAPI_BASE,
+  fanout,
+}: {
+  sql: Sql;
+  secureCookies: boolean;
+  xapiBase?: string;
+  fanout?: RedisFanout | null;
+}) {
+  const accessEvents = fanout ? new SharedAccessEvents(fanout) : new AccessEvents();
   const sessions = createSessions(sql, { secure: secureCookies, events: accessEvents });
   const throttle = createThrottle(sql);
-  const prototypeEvents = createPrototypeEvents();
-  const inboxEvents = createInboxEvents();
+  const prototypeEvents = shareLiveEvents(createPrototypeEvents(), "prototype", fanout);
+  const inboxEvents = shareLiveEvents(createInboxEvents(), "inbox", fanout);
+  const sprintEvents = shareLiveEvents(createSprintEvents(), "sprint", fanout);
   return {
     sessions,
     throttle,
@@ -36,9 +54,12 @@ export function createServices({ sql, secureCookies, xapiBase = DEFAULT_XAPI_BAS
     feedback: createFeedback({ sql, xapiBase }),
     comments: createComments({ sql, inboxEvents }),
     inboxEvents,
-    feedbackEvents: createFeedbackEvents(),
+    feedbackEvents: shareLiveEvents(createFeedbackEvents(), "feedback", fanout),
     prototypeEvents,
     decisions: createDecisions({ sql, events: prototypeEvents }),
+    sprintEvents,
+    sprints: createSprints({ sql, events: sprintEvents, accessEvents }),
+    sprintVotes: createSprintVotes({ sql, events: sprintEvents }),
   };
 }
 

@@ -54,14 +54,30 @@ function referenceError(error: unknown): never {
 }
 
 /** Stores a new prototype's template as its document's first update, with its text projection. */
-export async function insertInitialDocument(tx: TransactionSql, { prototypeId, goalTitle }: { prototypeId: string; goalTitle: string | null }) {
-  const update = templateUpdate({ goalTitle });
+export async function insertInitialDocument(tx: TransactionSql, { prototypeId, goalTitle, idea = null }: { prototypeId: string; goalTitle: string | null; idea?: string | null }) {
+  const update = templateUpdate({ goalTitle, idea });
   const doc = new Y.Doc();
   Y.applyUpdate(doc, update);
   const text = documentText(doc);
   doc.destroy();
   await tx`insert into doc_updates (doc_name, update) values (${prototypeDocName(prototypeId)}, ${Buffer.from(update)})`;
   await tx`update prototypes set doc_text = ${text} where id = ${prototypeId}`;
+}
+
+/**
+ * Inserts a prototype and its starting document inside the caller's transaction (a sprint turns an
+ * idea into a prototype and records it in the same transaction). Goal checks are the caller's.
+ */
+export async function insertPrototype(
+  tx: TransactionSql,
+  { workspaceId, input, goalTitle, idea = null }: { workspaceId: string; input: PrototypeInput; goalTitle: string | null; idea?: string | null },
+): Promise<{ id: string }> {
+  const [row] = await tx<{ id: string }[]>`
+    insert into prototypes (workspace_id, title, stage, owner_id, goal_id)
+    values (${workspaceId}, ${input.title.trim()}, ${input.stage}, ${input.ownerId}, ${input.goalId})
+    returning id`;
+  await insertInitialDocument(tx, { prototypeId: row.id, goalTitle, idea });
+  return row;
 }
 
 export function createPrototypes({ sql, events }: { sql: Sql; events?: AccessEvents }) {
@@ -111,14 +127,7 @@ export function createPrototypes({ sql, events }: { sql: Sql; events?: AccessEve
     async create({ workspaceId, input }: { workspaceId: string; input: PrototypeInput }): Promise<{ id: string }> {
       const goalTitle = await assertGoalOpen(workspaceId, input.goalId);
       try {
-        return await sql.begin(async (tx) => {
-          const [row] = await tx<{ id: string }[]>`
-            insert into prototypes (workspace_id, title, stage, owner_id, goal_id)
-            values (${workspaceId}, ${input.title.trim()}, ${input.stage}, ${input.ownerId}, ${input.goalId})
-            returning id`;
-          await insertInitialDocument(tx, { prototypeId: row.id, goalTitle });
-          return row;
-        });
+        return await sql.begin((tx) => insertPrototype(tx, { workspaceId, input, goalTitle }));
       } catch (error) {
         referenceError(error);
       }

@@ -3,11 +3,8 @@
  * any client received from another client (so the server had broadcast it) survives a restart.
  */
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
@@ -17,14 +14,14 @@ import { DEMO_PASSWORD } from "../../server/seed.js";
 import { createTestDatabase, usingRealPostgres, type TestDatabase } from "../helpers/db.js";
 import { HttpClient, fakeIp } from "../helpers/http.js";
 import { authedWebSocket, eventually } from "../helpers/collab.js";
+import { startServerProcess, type ServerProcess } from "../helpers/instances.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** A start on a busy 2-core machine can take tens of seconds; generous limits cost nothing when fast. */
 const START_TIMEOUT = 150_000;
 
 let dataDir: string;
 let realDb: TestDatabase | null = null;
-const children = new Set<ChildProcess>();
+const children = new Set<ServerProcess>();
 const providers: { provider: WebsocketProvider; doc: Y.Doc }[] = [];
 
 beforeAll(async () => {
@@ -45,63 +42,18 @@ afterAll(async () => {
     p.doc.destroy();
   }
   // Only the processes this file started, each by its own handle.
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGKILL");
-      await new Promise((r) => child.once("exit", r));
-    }
-  }
+  for (const child of children) await child.kill();
   await realDb?.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Child {
-  process: ChildProcess;
-  url: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-const CONFIG_VARS = ["PORT", "HOST", "APP_ORIGIN", "DATABASE_URL", "DATA_DIR", "SEED_DEMO", "LOG_LEVEL", "COLLAB_MAX_MESSAGE_BYTES"];
-
-/** Starts `node --import tsx server/index.ts` and waits until it answers HTTP. */
-async function startChild(): Promise<Child> {
-  const port = await freePort();
-  const env = { ...process.env };
-  for (const name of CONFIG_VARS) delete env[name];
-  Object.assign(env, { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, SEED_DEMO: "1", LOG_LEVEL: "warn" });
+/** `node --import tsx server/index.ts` on this file's data folder (or real database), seeded. */
+async function startChild(): Promise<ServerProcess> {
+  const env: Record<string, string> = { DATA_DIR: dataDir, SEED_DEMO: "1" };
   if (realDb) env.DATABASE_URL = realDb.url!;
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = await startServerProcess(env, START_TIMEOUT);
   children.add(child);
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once("exit", (code, signal) => resolve({ code, signal })),
-  );
-  let exited = false;
-  void exit.then(() => (exited = true));
-  const url = `http://127.0.0.1:${port}`;
-  const started = Date.now();
-  for (;;) {
-    if (exited) throw new Error(`server exited during start:\n${output}`);
-    if (Date.now() - started > START_TIMEOUT) throw new Error(`server did not start in time:\n${output}`);
-    const ok = await fetch(`${url}/login`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { process: child, url, exit, output: () => output };
+  return child;
 }
 
 async function login(url: string, email: string): Promise<HttpClient> {

@@ -25,6 +25,14 @@ const TABLES = [
   "comments",
   "inbox_items",
   "decisions",
+  "sprints",
+  "sprint_phases",
+  "sprint_prototypes",
+  "sprint_participants",
+  "sprint_outputs",
+  "sprint_polls",
+  "sprint_poll_items",
+  "sprint_votes",
 ] as const;
 
 /** Every row of every table, as JSON, to show a request changed nothing. */

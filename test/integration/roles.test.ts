@@ -12,6 +12,9 @@ import { insertMember, inviteLinks, roleOf, uniq } from "../helpers/pages.js";
 import { ACTIONS, PERMISSIONS, ROLES, type Action, type Role } from "../../app/lib/policy.js";
 import * as Y from "yjs";
 import { anchorRange, encodeAnchor } from "../../app/lib/comments/anchors.js";
+import { addIdea } from "../../app/lib/sprints/ideas.js";
+import { connectProvider, eventually, synced } from "../helpers/collab.js";
+import { upgradeStatus } from "../collab/support.js";
 
 let app: TestServer;
 
@@ -324,6 +327,17 @@ const MUTATIONS: MutationCase[] = [
       expect(((await res.json()) as { ok: boolean }).ok).toBe(true);
     },
   }),
+  mutation({
+    label: "create a sprint",
+    action: "sprint.facilitate",
+    prepare: async () => ({ name: uniq("Sprint") }),
+    request: (t) => ({
+      path: `/w/${fx.a.id}/sprints/new`,
+      form: { name: t.name, challenge: "", goal: "", prototypeId: fx.prototype.id, phaseName: "Map", phaseKind: "understand", phaseMinutes: "10", phaseInstructions: "" },
+    }),
+    changed: async (t) => (await app.db.sql`select 1 from sprints where workspace_id = ${fx.a.id} and name = ${t.name}`).length === 1,
+    succeeded: async (res) => expectRedirect(res, new RegExp(`^/w/${fx.a.id}/sprints/[0-9a-f-]{36}$`)),
+  }),
 ];
 
 /** Anchors of a range in a scratch document (the server only checks that they decode). */
@@ -346,6 +360,7 @@ interface PageCase {
 const PAGES: PageCase[] = [
   { label: "open the settings page", action: "workspace.rename", path: () => `/w/${fx.a.id}/settings`, shows: "Workspace settings" },
   { label: "open the new-prototype page", action: "prototype.create", path: () => `/w/${fx.a.id}/prototypes/new`, shows: "Create prototype" },
+  { label: "open the new-sprint page", action: "sprint.facilitate", path: () => `/w/${fx.a.id}/sprints/new`, shows: "Create sprint" },
   { label: "open the overview", action: "workspace.view", path: () => `/w/${fx.a.id}`, shows: "Recently updated prototypes" },
   { label: "open the prototype list", action: "workspace.view", path: () => `/w/${fx.a.id}/prototypes`, shows: "A prototype everyone can read" },
   { label: "open the goal list", action: "workspace.view", path: () => `/w/${fx.a.id}/goals`, shows: "A goal everyone can read" },
@@ -354,6 +369,9 @@ const PAGES: PageCase[] = [
   { label: "open a prototype", action: "workspace.view", path: () => `/w/${fx.a.id}/prototypes/${fx.prototype.id}`, shows: "Design document" },
   { label: "open a prototype's feedback forms", action: "workspace.view", path: () => `/w/${fx.a.id}/prototypes/${fx.prototype.id}/feedback`, shows: "Feedback forms" },
 ];
+
+/** Actions exercised over the collaboration WebSocket rather than HTTP (see "live sprint ideas" below). */
+const LIVE_WRITES: Action[] = ["sprint.participate"];
 
 function testName(actor: Actor, label: string, outcome: Outcome, mutates: boolean): string {
   const rest = mutates ? " and nothing changes" : "";
@@ -374,7 +392,7 @@ const loginRedirect = (path: string) => `/login?redirectTo=${encodeURIComponent(
 
 describe("the matrix covers the policy table", () => {
   it("every workspace action except live document writes (WebSocket, not HTTP) is exercised", () => {
-    const covered = new Set<Action>([...MUTATIONS.map((m) => m.action), ...PAGES.map((p) => p.action)]);
+    const covered = new Set<Action>([...MUTATIONS.map((m) => m.action), ...PAGES.map((p) => p.action), ...LIVE_WRITES]);
     expect(ACTIONS.filter((a) => a !== "prototype.write" && !covered.has(a))).toEqual([]);
   });
 
@@ -606,5 +624,56 @@ describe("across workspaces, the owner of A is a stranger to B", () => {
     expect(body).not.toContain("Workspace B");
     expect(await changed()).toBe(false);
     expect(await snapshotTables(app.db.sql)).toEqual(before);
+  });
+});
+
+describe("live sprint ideas follow the table (sprint.participate, over the WebSocket)", () => {
+  /** A sprint of A in which every member of A is listed as a participant. */
+  let sprintId: string;
+  const docName = () => `sprint.${sprintId}`;
+  const serverIdeas = () => {
+    const doc = app.collab.registry.loaded(docName())?.doc;
+    return doc ? [...doc.getMap<Y.Map<unknown>>("ideas").values()].map((m) => String(m.get("text"))) : [];
+  };
+  beforeAll(async () => {
+    const members = await app.db.sql<{ userId: string; role: Role }[]>`select user_id as "userId", role from memberships where workspace_id = ${fx.a.id}`;
+    const owner = members.find((m) => m.role === "owner")!;
+    sprintId = (
+      await app.services.sprints.create({
+        workspaceId: fx.a.id,
+        userId: owner.userId,
+        input: { name: uniq("Matrix sprint"), challenge: "", goal: "", prototypeIds: [], participantIds: members.map((m) => m.userId) },
+      })
+    ).id;
+  });
+
+  it.each(ACTORS.map((actor) => [`${actor.who}: ${expectedOutcome(actor, "sprint.participate")}`, actor] as const))("%s", async (_, actor) => {
+    const outcome = expectedOutcome(actor, "sprint.participate");
+    const client = fx.clients[actor.key];
+    if (outcome === "login" || outcome === "not found") {
+      const status = await upgradeStatus(app, `/collab/${docName()}`, { cookie: client.cookieHeader || undefined, origin: app.url });
+      expect(status).toBe(outcome === "login" ? 401 : 404);
+      return;
+    }
+    const idea = uniq(`idea from ${actor.key}`);
+    const c = connectProvider(app, client, docName());
+    try {
+      await synced(c.provider);
+      addIdea(c.doc, { text: idea, author: { id: actor.key, name: actor.key } });
+      // The owner's later note proves the server has processed the actor's.
+      const marker = uniq("marker");
+      const owner = connectProvider(app, fx.clients.owner, docName());
+      try {
+        await synced(owner.provider);
+        addIdea(owner.doc, { text: marker, author: { id: "owner", name: "owner" } });
+        await eventually(() => serverIdeas().includes(marker), "owner's marker applied");
+        if (outcome === "allowed") await eventually(() => serverIdeas().includes(idea), "actor's idea applied");
+        else expect(serverIdeas()).not.toContain(idea);
+      } finally {
+        owner.destroy();
+      }
+    } finally {
+      c.destroy();
+    }
   });
 });

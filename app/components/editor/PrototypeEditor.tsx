@@ -22,7 +22,8 @@ const STATE_LABEL: Record<ConnectionState, string> = {
   offline: "Offline",
 };
 
-function ConnectionIndicator({ state, unsynced }: { state: ConnectionState; unsynced: number }) {
+/** The live connection's state for screen readers and eyes (the prototype editor, the sprint room). */
+export function ConnectionIndicator({ state, unsynced }: { state: ConnectionState; unsynced: number }) {
   const detail =
     unsynced > 0
       ? `${unsynced} unsynced change${unsynced === 1 ? "" : "s"}`

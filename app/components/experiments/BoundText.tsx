@@ -37,13 +37,32 @@ function useFieldText(doc: Y.Doc, cardId: string, field: TextField, create: bool
   return text;
 }
 
+interface BoundControlProps {
+  label: string;
+  readOnly: boolean;
+  multiline?: boolean;
+  maxLength: number;
+  placeholder?: string;
+  hint?: string;
+  autoFocus?: boolean;
+}
+
 /**
  * A textarea (or one-line input) bound to a card's Y.Text: local input is applied as a minimal
  * splice; remote changes update the control and keep the local caret where it was in the text.
  */
-export function BoundText({
+export function BoundText({ doc, cardId, field, ...control }: { doc: Y.Doc; cardId: string; field: TextField } & BoundControlProps) {
+  const text = useFieldText(doc, cardId, field, !control.readOnly);
+  return <BoundYText doc={doc} text={text} field={field} {...control} />;
+}
+
+/**
+ * The control behind BoundText, for any Y.Text (a sprint's idea notes too); a plain string shows
+ * read-only content, null nothing yet.
+ */
+export function BoundYText({
   doc,
-  cardId,
+  text,
   field,
   label,
   readOnly,
@@ -52,21 +71,9 @@ export function BoundText({
   placeholder,
   hint,
   autoFocus,
-}: {
-  doc: Y.Doc;
-  cardId: string;
-  field: TextField;
-  label: string;
-  readOnly: boolean;
-  multiline?: boolean;
-  maxLength: number;
-  placeholder?: string;
-  hint?: string;
-  autoFocus?: boolean;
-}) {
+}: { doc: Y.Doc; text: Y.Text | string | null; field: string } & BoundControlProps) {
   const id = useId();
   const ref = useRef<HTMLTextAreaElement & HTMLInputElement>(null);
-  const text = useFieldText(doc, cardId, field, !readOnly);
   const origin = useRef(Symbol(`bound-${field}`)).current;
 
   useEffect(() => {
