@@ -7,6 +7,13 @@
  * Usage: npm run bench                      (our server on embedded PGlite in a temp dir)
  *        BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test npm run bench   (fresh database on that server)
  *        BENCH_COLLAB_SECONDS=10 (edit phase length), BENCH_SCENARIOS=S1,S2,S3,S4 (default; pick a subset)
+ *        BENCH_INSTANCES=2 (what `npm run bench -- --instances 2` sets): ours as ONE instance and as N
+ *          instances on one fresh PostgreSQL database (BENCH_DATABASE_URL, default
+ *          postgres://postgres@127.0.0.1:5432/test) sharing Redis (BENCH_REDIS_URL, else REDIS_URL, default
+ *          redis://127.0.0.1:6379; the one instance has it too, so both pay the Redis cost). Clients of
+ *          each document go round-robin over the instances, so most deliveries cross instances.
+ *          Scenarios S1,S2,S3 by default; BENCH_ROUNDS=3 rounds of S1/S2, alternating which side runs
+ *          first; reports the p99 overhead N vs 1 from the medians over rounds (target < 10 ms).
  *
  * Fan-out latency: every edit sets a unique key in the Y.Map "bench" to its send time
  * (performance.now(); all clients share this process and clock); every other client of the doc
@@ -20,29 +27,39 @@
  * End-to-end is provider created → its `sync` event; our server's share (upgrade request → full
  * state sent) comes from its pilotlab_collab_first_sync_seconds metric.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import postgres from "postgres";
 import WebSocket from "ws";
 import * as Y from "yjs";
-import { WebsocketProvider } from "y-websocket";
 import { openDatabase } from "../../server/db/index.js";
+import {
+  connect,
+  cpuSecondsOf,
+  disconnect,
+  memKb,
+  MULTI_DATABASE_URL,
+  MULTI_REDIS_URL,
+  percentile,
+  printTable,
+  r2,
+  readMetric,
+  sameState,
+  sleep,
+  startOurs,
+  startStock,
+  type Client,
+  type OursTarget,
+  type Target,
+} from "./collabTargets.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const SECONDS = Number(process.env.BENCH_COLLAB_SECONDS ?? 10);
-const ONLY = (process.env.BENCH_SCENARIOS ?? "S1,S2,S3,S4").split(",").map((s) => s.trim());
+/** Several instances (set by `npm run bench -- --instances N`): ours on 1 vs N instances, no stock, no S4. */
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 1);
+const ONLY = (process.env.BENCH_SCENARIOS ?? (INSTANCES > 1 ? "S1,S2,S3" : "S1,S2,S3,S4")).split(",").map((s) => s.trim());
 const S4_UPDATES = Number(process.env.BENCH_S4_UPDATES ?? 20_000);
 const S4_LOADS = Number(process.env.BENCH_S4_LOADS ?? 5);
-/** Extra node flags for our server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
-const OURS_NODE_ARGS = (process.env.BENCH_OURS_NODE_ARGS ?? "").split(" ").filter(Boolean);
-const CLK_TCK = 100; // Linux USER_HZ
-const USERS = ["dana@example.com", "sam@example.com", "priya@example.com"];
-const PASSWORD = "pilotlab-demo";
+/** Multi-instance mode: rounds of S1/S2, alternating which side runs first (S3 runs once). */
+const ROUNDS = INSTANCES > 1 ? Number(process.env.BENCH_ROUNDS ?? 3) : 1;
+/** Cross-instance p99 overhead target (issue 8). */
+const OVERHEAD_TARGET_MS = 10;
 
 interface Scenario {
   id: string;
@@ -57,241 +74,13 @@ const SCENARIOS: Scenario[] = [
   { id: "S3", docs: 500, clientsPerDoc: 2, editsPerSec: 0 },
 ].filter((s) => ONLY.includes(s.id));
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-function percentile(sorted: number[], p: number) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-const r2 = (n: number) => Math.round(n * 100) / 100;
+/** Peak RSS in MB of each instance: the larger of its VmHWM and `sampledKb`. */
+const peakRssMbOf = (target: Target, sampledKb: number[] = []) => target.pids.map((pid, i) => r2(Math.max(sampledKb[i] ?? 0, memKb(pid, "VmHWM")) / 1024));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // after "pid (comm) ": fields[0] is state (field 3); utime is field 14, stime field 15
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-function memKb(pid: number, key: "VmHWM" | "VmRSS"): number {
-  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${key}:\\s+(\\d+)`, "m"));
-  return m ? Number(m[1]) : NaN;
-}
-
-/** How a client reaches one document of a server. */
-interface Target {
-  kind: "ours" | "stock";
-  pid: number;
-  wsBase: string;
-  docNames: string[];
-  headersFor(clientIndex: number): Record<string, string>;
-  stop(): Promise<void>;
-}
-
-/** Our server, which can also be stopped and started again on the same database and port. */
-interface OursTarget extends Target {
-  kind: "ours";
-  origin: string;
-  /** Where the child's database lives (DATABASE_URL or DATA_DIR of embedded PGlite). */
-  database: { databaseUrl: string | null; dataDir: string | null };
-  /** Stops the server process (SIGTERM: it stores every document) and keeps the database. */
-  stopServer(): Promise<void>;
-  /** Starts a new server process on the same database and port. */
-  startServer(): Promise<void>;
-}
-
-function wsClass(headers: Record<string, string>) {
-  return class extends WebSocket {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols, { headers });
-    }
-  } as unknown as typeof globalThis.WebSocket;
-}
-
-async function waitHttp(url: string, child: ChildProcess, output: () => string, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output()}`);
-    try {
-      const res = await fetch(url, { redirect: "manual" });
-      await res.arrayBuffer();
-      return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${output()}`);
-    await sleep(100);
-  }
-}
-
-function spawnServer(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout!.on("data", (d) => (out = (out + d).slice(-4000)));
-  child.stderr!.on("data", (d) => (out = (out + d).slice(-4000)));
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await Promise.race([exited, sleep(10_000)]);
-    if (child.exitCode === null) child.kill("SIGKILL");
-  };
-  return { child, output: () => out, stop };
-}
-
-async function startStock(docs: number): Promise<Target> {
-  const port = await freePort();
-  const { child, output, stop } = spawnServer([path.join(ROOT, "node_modules/y-websocket-stock/bin/server.cjs")], { HOST: "127.0.0.1", PORT: String(port) });
-  await waitHttp(`http://127.0.0.1:${port}/`, child, output);
-  const run = randomBytes(3).toString("hex");
-  return {
-    kind: "stock",
-    pid: child.pid!,
-    wsBase: `ws://127.0.0.1:${port}`,
-    docNames: Array.from({ length: docs }, (_, i) => `bench-${run}-${i}`),
-    headersFor: () => ({}),
-    stop,
-  };
-}
-
-async function startOurs(docs: number): Promise<OursTarget> {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = { PORT: String(port), HOST: "127.0.0.1", SEED_DEMO: "1", LOG_LEVEL: "warn" };
-  let cleanup: () => Promise<void>;
-  const external = process.env.BENCH_DATABASE_URL;
-  if (external) {
-    const name = `pilotlab_collab_bench_${randomBytes(4).toString("hex")}`;
-    const admin = postgres(external, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    const url = new URL(external);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    cleanup = async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    };
-  } else {
-    const dir = mkdtempSync(path.join(tmpdir(), "pilotlab-bench-"));
-    env.DATA_DIR = dir;
-    delete process.env.DATABASE_URL;
-    cleanup = async () => rmSync(dir, { recursive: true, force: true });
-  }
-  let server = spawnServer([...OURS_NODE_ARGS, "--import", "tsx", path.join(ROOT, "server/index.ts")], env);
-  const stop = () => server.stop();
-  try {
-    await waitHttp(`${origin}/login`, server.child, server.output);
-    const cookies: string[] = [];
-    for (const email of USERS) {
-      const res = await fetch(`${origin}/login`, {
-        method: "POST",
-        redirect: "manual",
-        headers: { origin },
-        body: new URLSearchParams({ email, password: PASSWORD }),
-      });
-      await res.arrayBuffer();
-      const cookie = res.headers.getSetCookie().find((c) => c.startsWith("pilotlab_session="));
-      if (!cookie) throw new Error(`login as ${email} failed (${res.status})`);
-      cookies.push(cookie.split(";")[0]);
-    }
-    const home = await fetch(`${origin}/`, { redirect: "manual", headers: { cookie: cookies[0] } });
-    await home.arrayBuffer();
-    const workspaceId = home.headers.get("location")?.match(/\/w\/([^/?#]+)/)?.[1];
-    if (!workspaceId) throw new Error(`no workspace redirect from / (${home.status})`);
-    const docNames: string[] = new Array(docs);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(8, docs) }, async () => {
-        for (let i = next++; i < docs; i = next++) {
-          const res = await fetch(`${origin}/w/${workspaceId}/prototypes/new`, {
-            method: "POST",
-            redirect: "manual",
-            headers: { origin, cookie: cookies[0] },
-            body: new URLSearchParams({ title: `Bench prototype ${i + 1}`, stage: "idea", ownerId: "", goalId: "" }),
-          });
-          await res.arrayBuffer();
-          const id = res.headers.get("location")?.match(/\/prototypes\/([0-9a-f-]{36})/)?.[1];
-          if (!id) throw new Error(`creating a prototype failed (${res.status})`);
-          docNames[i] = `prototype.${id}`;
-        }
-      }),
-    );
-    const target: OursTarget = {
-      kind: "ours",
-      pid: server.child.pid!,
-      origin,
-      wsBase: `ws://127.0.0.1:${port}/collab`,
-      docNames,
-      headersFor: (i) => ({ cookie: cookies[i % cookies.length], origin }),
-      database: { databaseUrl: env.DATABASE_URL ?? null, dataDir: env.DATA_DIR ?? null },
-      stopServer: stop,
-      async startServer() {
-        server = spawnServer([...OURS_NODE_ARGS, "--import", "tsx", path.join(ROOT, "server/index.ts")], env);
-        target.pid = server.child.pid!;
-        await waitHttp(`${origin}/login`, server.child, server.output);
-      },
-      stop: async () => {
-        await stop();
-        await cleanup();
-      },
-    };
-    return target;
-  } catch (error) {
-    await stop();
-    await cleanup();
-    throw error;
-  }
-}
-
-interface Client {
-  doc: Y.Doc;
-  provider: WebsocketProvider;
-  docIndex: number;
-  id: string;
-  closes: number;
-}
-
-function connect(target: Target, docIndex: number, clientIndex: number): { client: Client; synced: Promise<number> } {
-  const doc = new Y.Doc();
-  const started = performance.now();
-  const provider = new WebsocketProvider(target.wsBase, target.docNames[docIndex], doc, {
-    WebSocketPolyfill: wsClass(target.headersFor(clientIndex)),
-    disableBc: true,
-  });
-  const client: Client = { doc, provider, docIndex, id: `c${clientIndex}`, closes: 0 };
-  provider.on("connection-close", () => client.closes++);
-  const synced = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`client ${clientIndex} did not sync in 30 s`)), 30_000);
-    const onSync = (isSynced: boolean) => {
-      if (!isSynced) return;
-      clearTimeout(timer);
-      provider.off("sync", onSync);
-      resolve(performance.now() - started);
-    };
-    provider.on("sync", onSync);
-  });
-  return { client, synced };
-}
-
-const sortedJson = (o: Record<string, unknown>) => JSON.stringify(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : 1)));
-
-function sameState(a: Y.Doc, b: Y.Doc) {
-  // Same state vector and delete set, and the same benchmark entries.
-  return Y.equalSnapshots(Y.snapshot(a), Y.snapshot(b)) && sortedJson(a.getMap("bench").toJSON()) === sortedJson(b.getMap("bench").toJSON());
-}
-
-async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
+async function runScenario(s: Scenario, target: Target, seconds = SECONDS, label: string = target.kind) {
   const clients: Client[] = [];
   const syncs: Promise<number>[] = [];
-  const connectCpu0 = cpuSeconds(target.pid);
+  const connectCpu0 = cpuSecondsOf(target.pids);
   const connectStarted = performance.now();
   for (let d = 0; d < s.docs; d++) {
     for (let c = 0; c < s.clientsPerDoc; c++) {
@@ -324,28 +113,27 @@ async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
 
   if (s.editsPerSec === 0) {
     const connectAll = performance.now() - connectStarted;
+    const peakRssMbPerInstance = peakRssMbOf(target);
     const result = {
       scenario: s.id,
-      server: target.kind,
+      server: label,
       docs: s.docs,
       clients: clients.length,
       connectAllMs: Math.round(connectAll),
-      cpuSeconds: r2(cpuSeconds(target.pid) - connectCpu0),
-      peakRssMb: r2(memKb(target.pid, "VmHWM") / 1024),
+      cpuSeconds: r2(cpuSecondsOf(target.pids) - connectCpu0),
+      peakRssMb: Math.max(...peakRssMbPerInstance),
+      peakRssMbPerInstance,
       firstSyncMedianMs: r2(percentile(syncTimes, 50)),
       firstSyncP99Ms: r2(percentile(syncTimes, 99)),
       firstSyncMaxMs: r2(syncTimes[syncTimes.length - 1]),
       reconnects: clients.reduce((n, c) => n + c.closes, 0),
     };
-    for (const c of clients) {
-      c.provider.destroy();
-      c.doc.destroy();
-    }
+    for (const c of clients) disconnect(c);
     return result;
   }
 
   await sleep(500); // let awareness settle
-  const cpu0 = cpuSeconds(target.pid);
+  const cpu0 = cpuSecondsOf(target.pids);
   const t0 = performance.now();
   const interval = 1000 / s.editsPerSec;
   const timers: NodeJS.Timeout[] = [];
@@ -366,8 +154,9 @@ async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
       }, Math.random() * interval),
     );
   }
-  let peakRssKb = 0;
-  const sampler = setInterval(() => (peakRssKb = Math.max(peakRssKb, memKb(target.pid, "VmRSS"))), 250);
+  const peakRssKb = target.pids.map(() => 0);
+  const sampleRss = () => target.pids.forEach((pid, i) => (peakRssKb[i] = Math.max(peakRssKb[i], memKb(pid, "VmRSS"))));
+  const sampler = setInterval(sampleRss, 250);
   await sleep(seconds * 1000);
   for (const t of timers) clearTimeout(t);
   const editPhaseEnd = performance.now();
@@ -376,10 +165,10 @@ async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
   const drainDeadline = Date.now() + 10_000;
   while (deliveries.length < expected && Date.now() < drainDeadline) await sleep(20);
   const elapsed = (Math.max(editPhaseEnd, ...[...perEdit.values()].map((e) => e.last)) - t0) / 1000;
-  const cpu = cpuSeconds(target.pid) - cpu0;
+  const cpu = cpuSecondsOf(target.pids) - cpu0;
   clearInterval(sampler);
-  peakRssKb = Math.max(peakRssKb, memKb(target.pid, "VmRSS"));
-  const hwmKb = memKb(target.pid, "VmHWM");
+  sampleRss();
+  const peakRssMbPerInstance = peakRssMbOf(target, peakRssKb);
 
   // Convergence: all clients of each doc equal; then a fresh client per doc gets the same state.
   await sleep(300);
@@ -396,16 +185,13 @@ async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
     if (!sameState(ref.doc, f.client.doc)) freshConverged = false;
   }
   const reconnects = clients.reduce((n, c) => n + c.closes, 0);
-  for (const c of [...clients, ...fresh.map((f) => f.client)]) {
-    c.provider.destroy();
-    c.doc.destroy();
-  }
+  for (const c of [...clients, ...fresh.map((f) => f.client)]) disconnect(c);
 
   deliveries.sort((a, b) => a - b);
   const allLat = [...perEdit.values()].filter((e) => e.got === s.clientsPerDoc - 1).map((e) => e.last - e.sent).sort((a, b) => a - b);
   return {
     scenario: s.id,
-    server: target.kind,
+    server: label,
     docs: s.docs,
     clients: clients.length,
     seconds: r2(elapsed),
@@ -420,7 +206,8 @@ async function runScenario(s: Scenario, target: Target, seconds = SECONDS) {
     deliveredPerSec: Math.round(deliveries.length / elapsed),
     cpuSeconds: r2(cpu),
     cpuUsPerDelivery: r2((cpu * 1e6) / Math.max(1, deliveries.length)),
-    peakRssMb: r2(Math.max(peakRssKb, hwmKb) / 1024),
+    peakRssMb: Math.max(...peakRssMbPerInstance),
+    peakRssMbPerInstance,
     firstSyncMedianMs: r2(percentile(syncTimes, 50)),
     firstSyncMaxMs: r2(syncTimes[syncTimes.length - 1]),
     reconnects,
@@ -470,15 +257,8 @@ async function coldLoad(target: Target, reference: Y.Doc, clientIndex: number): 
     const ms = await synced;
     return { ms, same: sameState(reference, client.doc) };
   } finally {
-    client.provider.destroy();
-    client.doc.destroy();
+    disconnect(client);
   }
-}
-
-async function readMetric(origin: string, name: string): Promise<number> {
-  const text = await (await fetch(`${origin}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.slice(name.length + 1)) : NaN;
 }
 
 interface ColdLoadResult {
@@ -541,7 +321,7 @@ async function coldLoadOurs(history: { updates: Uint8Array[]; reference: Y.Doc }
       loadsMs.push(load.ms);
       converged &&= load.same;
       // The only connection since the restart, so the sum is this load's share.
-      serverShareMs.push((await readMetric(target.origin, "pilotlab_collab_first_sync_seconds_sum")) * 1000);
+      serverShareMs.push((await readMetric(target.origins[0], "pilotlab_collab_first_sync_seconds_sum")) * 1000);
       await target.stopServer();
     }
     return {
@@ -567,7 +347,7 @@ async function coldLoadOurs(history: { updates: Uint8Array[]; reference: Y.Doc }
 async function coldLoadStock(history: { updates: Uint8Array[]; reference: Y.Doc }, template: Uint8Array[]): Promise<ColdLoadResult> {
   const target = await startStock(1);
   try {
-    const writer = new WebSocket(`${target.wsBase}/${target.docNames[0]}`);
+    const writer = new WebSocket(`${target.wsBaseFor(0)}/${target.docNames[0]}`);
     await new Promise((resolve, reject) => writer.once("open", resolve).once("error", reject));
     writer.on("message", () => {}); // its sync step 1 and awareness: nothing to answer
     for (const u of [...template, ...history.updates]) writer.send(syncUpdateFrame(u));
@@ -604,8 +384,17 @@ type Result = Exclude<AnyResult, { connectAllMs: number }>;
 type ScaleResult = Extract<AnyResult, { connectAllMs: number }>;
 const results: Result[] = [];
 const scaleResults: ScaleResult[] = [];
-const dbLabel = process.env.BENCH_DATABASE_URL ? "PostgreSQL" : "embedded PGlite";
-console.log(`\ncollaboration load benchmark: ${SECONDS} s per run; ours = Pilotlab (${dbLabel}, auth on), stock = y-websocket@2.1.0 bin/server.cjs`);
+const multi = INSTANCES > 1;
+const dbLabel = process.env.BENCH_DATABASE_URL || multi ? "PostgreSQL" : "embedded PGlite";
+if (multi) {
+  console.log(
+    `\ncollaboration load benchmark across instances: ${SECONDS} s per run; ours = Pilotlab (PostgreSQL, Redis, auth on) ` +
+      `as 1 instance ("ours×1") and as ${INSTANCES} instances ("ours×${INSTANCES}", clients of each document round-robin over them)`,
+  );
+  if (ONLY.includes("S4")) console.log("(S4 is not run across instances: a cold load involves one instance)");
+} else {
+  console.log(`\ncollaboration load benchmark: ${SECONDS} s per run; ours = Pilotlab (${dbLabel}, auth on), stock = y-websocket@2.1.0 bin/server.cjs`);
+}
 process.setMaxListeners(0); // each y-websocket provider adds a process "exit" listener
 if (SCENARIOS.length) {
   // Warm up the load generator (JIT, module loading) so the first measured run is not penalised.
@@ -616,22 +405,42 @@ if (SCENARIOS.length) {
     await warm.stop();
   }
 }
-for (const s of SCENARIOS) {
-  for (const kind of ["stock", "ours"] as const) {
-    const target = kind === "ours" ? await startOurs(s.docs) : await startStock(s.docs);
-    try {
-      const r = await runScenario(s, target);
-      if ("connectAllMs" in r) scaleResults.push(r);
-      else results.push(r);
-      console.log(JSON.stringify({ ...r, database: kind === "ours" ? dbLabel : "none (memory)" }));
-    } finally {
-      await target.stop();
+/** The servers each scenario runs against, in order: stock then ours, or ours on 1 then on N instances. */
+const runs: { label: string; database: string; start(docs: number): Promise<Target>; origins?: (t: Target) => string[] }[] = multi
+  ? [1, INSTANCES].map((instances) => ({
+      label: `ours×${instances}`,
+      database: "PostgreSQL",
+      start: (docs: number) => startOurs(docs, { instances, databaseUrl: MULTI_DATABASE_URL, redisUrl: MULTI_REDIS_URL }),
+    }))
+  : [
+      { label: "stock", database: "none (memory)", start: startStock },
+      { label: "ours", database: dbLabel, start: (docs: number) => startOurs(docs) },
+    ];
+/** Multi-instance runs whose instances did not all receive messages from the others over Redis. */
+const notShared: string[] = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const s of SCENARIOS) {
+    if (round > 1 && s.editsPerSec === 0) continue;
+    // This machine is shared and noisy: alternate the order so neither side always goes first.
+    for (const run of round % 2 ? runs : [...runs].reverse()) {
+      const target = await run.start(s.docs);
+      try {
+        const r = await runScenario(s, target, SECONDS, run.label);
+        // Proof the instances are separate processes that reached each other through Redis (edits cross).
+        const redisReceived = multi ? await Promise.all((target as OursTarget).origins.map((o) => readMetric(o, "pilotlab_redis_messages_received_total"))) : undefined;
+        if (redisReceived && target.pids.length > 1 && s.editsPerSec > 0 && !redisReceived.every((n) => n > 0)) notShared.push(`${s.id}/${run.label}`);
+        if ("connectAllMs" in r) scaleResults.push(r);
+        else results.push(r);
+        console.log(JSON.stringify({ ...r, ...(multi ? { round } : {}), database: run.database, pids: target.pids, redisReceived }));
+      } finally {
+        await target.stop();
+      }
     }
   }
 }
 
 let coldLoads: ColdLoadResult[] = [];
-if (ONLY.includes("S4")) {
+if (ONLY.includes("S4") && !multi) {
   const history = makeHistory(S4_UPDATES);
   // Ours first: its stored template is added to the history the stock server is sent.
   const { result: ours, template } = await coldLoadOurs(history);
@@ -651,20 +460,41 @@ const cols: [string, (r: Result) => string | number | boolean][] = [
   ["deliv/s", (r) => r.deliveredPerSec],
   ["cpu s", (r) => r.cpuSeconds],
   ["cpu µs/deliv", (r) => r.cpuUsPerDelivery],
-  ["peak RSS MB", (r) => r.peakRssMb],
+  ["peak RSS MB", (r) => r.peakRssMbPerInstance.join("/")],
   ["sync p50 ms", (r) => r.firstSyncMedianMs],
   ["reconn", (r) => r.reconnects],
   ["converged", (r) => r.converged && r.freshClientConverged],
   ["lost", (r) => r.expectedDeliveries - r.deliveries],
 ];
-const rows = [cols.map(([h]) => h), ...results.map((r) => cols.map(([, f]) => String(f(r))))];
-const widths = cols.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-if (results.length) for (const row of rows) console.log(row.map((v, i) => v.padStart(widths[i])).join("  "));
+if (results.length) printTable(cols, results);
 for (const r of scaleResults) {
   console.log(
     `${r.scenario} ${r.server}: ${r.clients} clients on ${r.docs} docs all synced in ${r.connectAllMs} ms; first sync p50 ${r.firstSyncMedianMs} / p99 ${r.firstSyncP99Ms} ms; ` +
-      `server CPU ${r.cpuSeconds} s, peak RSS ${r.peakRssMb} MB, reconnects ${r.reconnects}`,
+      `server CPU ${r.cpuSeconds} s, peak RSS ${r.peakRssMbPerInstance.join("/")} MB, reconnects ${r.reconnects}`,
   );
+}
+for (const s of multi ? SCENARIOS : []) {
+  const ones = results.filter((r) => r.scenario === s.id && r.server === "ours×1");
+  const manys = results.filter((r) => r.scenario === s.id && r.server === `ours×${INSTANCES}`);
+  if (ones.length && manys.length) {
+    const p99One = median(ones.map((r) => r.p99Ms));
+    const p99Many = median(manys.map((r) => r.p99Ms));
+    const overhead = r2(p99Many - p99One);
+    const m = (rs: Result[], f: (r: Result) => number) => median(rs.map(f));
+    console.log(
+      `${s.id} cross-instance overhead, ${INSTANCES} instances vs 1, medians of ${ones.length} rounds: p99 ${p99Many} vs ${p99One} ms = ` +
+        `${overhead >= 0 ? "+" : ""}${overhead} ms (ratio ${(p99Many / p99One).toFixed(2)}; ${overhead < OVERHEAD_TARGET_MS ? "meets" : "MISSES"} < ${OVERHEAD_TARGET_MS} ms); ` +
+        `p50 ${m(manys, (r) => r.p50Ms)} vs ${m(ones, (r) => r.p50Ms)} ms; CPU per delivery ${m(manys, (r) => r.cpuUsPerDelivery)} vs ${m(ones, (r) => r.cpuUsPerDelivery)} µs ` +
+        `(per round p99 ${manys.map((r) => r.p99Ms).join("/")} vs ${ones.map((r) => r.p99Ms).join("/")} ms)`,
+    );
+  }
+  const one = scaleResults.find((r) => r.scenario === s.id && r.server === "ours×1");
+  const many = scaleResults.find((r) => r.scenario === s.id && r.server === `ours×${INSTANCES}`);
+  if (one && many) {
+    console.log(
+      `${s.id} ${INSTANCES} instances vs 1: all synced in ${many.connectAllMs} vs ${one.connectAllMs} ms, first sync p99 ${many.firstSyncP99Ms} vs ${one.firstSyncP99Ms} ms`,
+    );
+  }
 }
 for (const s of SCENARIOS) {
   const ours = results.find((r) => r.scenario === s.id && r.server === "ours");
@@ -695,5 +525,9 @@ const failed = [
 ];
 if (failed.length) {
   console.error(`convergence FAILED in: ${failed.map((r) => `${r.scenario}/${r.server}`).join(", ")}`);
+  process.exitCode = 1;
+}
+if (notShared.length) {
+  console.error(`an instance received nothing from the others over Redis (pilotlab_redis_messages_received_total = 0) in: ${notShared.join(", ")}`);
   process.exitCode = 1;
 }
