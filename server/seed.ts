@@ -2,7 +2,12 @@ import type { Sql } from "./db/index.js";
 import type { Role } from "../app/lib/policy.js";
 import type { Stage } from "../app/lib/domain.js";
 import { hashPassword } from "./auth/password.js";
+import * as Y from "yjs";
 import { insertInitialDocument } from "./services/prototypes.js";
+import { insertSprint } from "./services/sprints.js";
+import { sprintDocName } from "../app/lib/editor/docName.js";
+import { DEFAULT_PHASES } from "../app/lib/sprints/phases.js";
+import { addCluster, addIdea, ideasMap } from "../app/lib/sprints/ideas.js";
 
 /** Advisory lock key so two processes starting on an empty database seed it once. */
 const SEED_LOCK_KEY = 4_202_612;
@@ -43,6 +48,50 @@ const PROTOTYPES: { title: string; stage: Stage; goal: number; owner: string }[]
   { title: "Deal-review clinics led by top performers", stage: "scaling", goal: 0, owner: "priya@example.com" },
 ];
 
+/** The demo sprint: run by the facilitator, the other contributors taking part, in its ideas phase. */
+const SPRINT = {
+  name: "First 90 days of a new manager",
+  challenge: "How might new first-line managers start coaching their teams in their first month?",
+  goal: "Two ideas worth a two-week pilot",
+  facilitator: "sam@example.com",
+  participants: [DEMO_EMAIL, "priya@example.com", "marcus@example.com"],
+  /** Sketch: the ideas board is open. */
+  phase: 1,
+  clusters: [
+    {
+      name: "Learning from peers",
+      ideas: [
+        { text: "Coaching circles of four new managers, every other week", author: "priya@example.com" },
+        { text: "Shadow an experienced manager's 1:1 in week two", author: DEMO_EMAIL },
+      ],
+    },
+    {
+      name: "Nudges in the flow of work",
+      ideas: [
+        { text: "A weekly five-minute coaching prompt in the team chat", author: "marcus@example.com" },
+        { text: "Calendar template with a recurring coaching slot per report", author: "priya@example.com" },
+        { text: "One-page coaching question card for the first 1:1s", author: DEMO_EMAIL },
+      ],
+    },
+  ],
+};
+
+/** The demo sprint's ideas document, as one stored update (the board reads it like any client's). */
+function sprintIdeasUpdate(people: Map<string, { id: string; name: string }>): Uint8Array {
+  const doc = new Y.Doc();
+  let createdAt = Date.now() - 60 * 60_000;
+  for (const cluster of SPRINT.clusters) {
+    const clusterId = addCluster(doc, cluster.name);
+    for (const idea of cluster.ideas) {
+      const id = addIdea(doc, { text: idea.text, clusterId, author: people.get(idea.author)! });
+      ideasMap(doc).get(id)?.set("createdAt", (createdAt += 60_000));
+    }
+  }
+  const update = Y.encodeStateAsUpdate(doc);
+  doc.destroy();
+  return update;
+}
+
 export interface SeedResult {
   seeded: boolean;
   demoLogin: { email: string; password: string } | null;
@@ -75,6 +124,7 @@ export async function seedDemo({ sql }: { sql: Sql }): Promise<SeedResult> {
       goalIds.push(g.id);
     }
     // Spread updated_at so the list shows a believable order.
+    const prototypeIds: string[] = [];
     for (const [i, p] of PROTOTYPES.entries()) {
       const [row] = await tx<{ id: string }[]>`
         insert into prototypes (workspace_id, title, stage, owner_id, goal_id, created_at, updated_at)
@@ -82,7 +132,23 @@ export async function seedDemo({ sql }: { sql: Sql }): Promise<SeedResult> {
                 now() - ${(i + 1) * 26} * interval '1 hour', now() - ${i * 5} * interval '1 hour')
         returning id`;
       await insertInitialDocument(tx, { prototypeId: row.id, goalTitle: GOALS[p.goal].title });
+      prototypeIds.push(row.id);
     }
+    const sprint = await insertSprint(tx, {
+      workspaceId: ws.id,
+      userId: ids.get(SPRINT.facilitator)!,
+      name: SPRINT.name,
+      challenge: SPRINT.challenge,
+      goal: SPRINT.goal,
+      phases: DEFAULT_PHASES,
+      prototypeIds,
+      participantIds: SPRINT.participants.map((email) => ids.get(email)!),
+    });
+    await tx`
+      update sprints set current_phase = ${SPRINT.phase}, timer_duration_ms = ${DEFAULT_PHASES[SPRINT.phase].durationSeconds * 1000}
+      where id = ${sprint.id}`;
+    const people = new Map(PEOPLE.map((p) => [p.email, { id: ids.get(p.email)!, name: p.name }]));
+    await tx`insert into doc_updates (doc_name, update) values (${sprintDocName(sprint.id)}, ${Buffer.from(sprintIdeasUpdate(people))})`;
     return true;
   });
   const [demo] = await sql`select 1 from users where lower(email) = ${DEMO_EMAIL}`;

@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useFetcher, useLoaderData, useParams, useRevalidator } from "@remix-run/react";
+import { Link, useFetcher, useLoaderData, useParams } from "@remix-run/react";
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { ConnectionIndicator } from "~/components/editor/PrototypeEditor";
 import { Presence } from "~/components/editor/Presence";
@@ -47,20 +47,10 @@ function readOnlyReason(room: Room): string | null {
 }
 
 export default function SprintRoom() {
-  const { workspace, user, room, docName, canMakePrototype } = useLoaderData<typeof loader>();
-  const live = useLiveEvents(`/w/${workspace.id}/sprints/${room.id}/events`, SPRINT_EVENT_KINDS);
-  // What happened while the stream was down is read once it is live again, so no room lags behind.
-  // (Not on the first open: the page's data is fresh, and a reload racing the vote panel's own load
-  // makes Remix log an AbortError.)
-  const revalidator = useRevalidator();
-  const revalidate = useRef(revalidator.revalidate);
-  revalidate.current = revalidator.revalidate;
-  const wasLive = useRef(false);
-  useEffect(() => {
-    if (live !== "live") return;
-    if (wasLive.current) Promise.resolve(revalidate.current()).catch(() => {});
-    wasLive.current = true;
-  }, [live]);
+  const { workspace, user, room, docName, canMakePrototype, version } = useLoaderData<typeof loader>();
+  // The stream starts with the room's version (again after a reconnect): what changed since this
+  // page's load, or while the stream was down, is read then, and only then.
+  const live = useLiveEvents(`/w/${workspace.id}/sprints/${room.id}/events`, SPRINT_EVENT_KINDS, { version });
   const collab = useCollabDocument(docName);
   const phase = room.phases[room.currentPhase] ?? room.phases[0];
   const phaseTab = TAB_OF_KIND[phase.kind];

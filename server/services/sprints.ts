@@ -107,6 +107,38 @@ async function storeTimer(tx: TransactionSql, sprintId: string, next: timer.Time
     where id = ${sprintId}`;
 }
 
+/**
+ * Inserts a sprint with its phases, scope and participants inside the caller's transaction, in its
+ * first phase with that phase's timer; input checks are the caller's (the service's create, the demo seed).
+ */
+export async function insertSprint(
+  tx: TransactionSql,
+  input: { workspaceId: string; userId: string; name: string; challenge: string; goal: string; phases: readonly Phase[]; prototypeIds: string[]; participantIds: string[] },
+): Promise<{ id: string }> {
+  const { workspaceId, userId, phases, prototypeIds, participantIds } = input;
+  const [row] = await tx<{ id: string }[]>`
+    insert into sprints (workspace_id, name, challenge, goal, created_by, timer_duration_ms)
+    values (${workspaceId}, ${input.name}, ${input.challenge}, ${input.goal}, ${userId}, ${phases[0].durationSeconds * 1000})
+    returning id`;
+  await tx`insert into sprint_phases ${tx(
+    phases.map((p, position) => ({
+      sprint_id: row.id,
+      position,
+      name: p.name,
+      kind: p.kind,
+      instructions: p.instructions,
+      duration_seconds: p.durationSeconds,
+    })),
+  )}`;
+  if (prototypeIds.length) {
+    await tx`insert into sprint_prototypes ${tx(prototypeIds.map((prototype_id) => ({ sprint_id: row.id, prototype_id })))}`;
+  }
+  if (participantIds.length) {
+    await tx`insert into sprint_participants ${tx(participantIds.map((user_id) => ({ sprint_id: row.id, workspace_id: workspaceId, user_id })))}`;
+  }
+  return row;
+}
+
 export function createSprints({ sql, events, accessEvents }: { sql: Sql; events?: SprintEvents; accessEvents?: AccessEvents }) {
   const publish = (sprintId: string, kind: SprintEvent["kind"]) => events?.publish({ sprintId, kind });
 
@@ -125,16 +157,17 @@ export function createSprints({ sql, events, accessEvents }: { sql: Sql; events?
     return access;
   }
 
-  /** Changes the timer under a row lock, with Postgres's clock as "now". */
-  async function changeTimer(actor: SprintActor, change: (state: timer.TimerState, now: number) => timer.TimerState) {
+  /** Changes the timer under a row lock, with Postgres's clock as "now" (and the current phase's full duration). */
+  async function changeTimer(actor: SprintActor, change: (state: timer.TimerState, now: number, phaseMs: number) => timer.TimerState) {
     await facilitate(actor);
     await sql.begin(async (tx) => {
-      const [row] = await tx<(timer.TimerState & { now: number })[]>`
-        select ${timerColumns(tx)}, (extract(epoch from now()) * 1000)::float8 as now
-        from sprints where id = ${actor.sprintId} for update`;
+      const [row] = await tx<(timer.TimerState & { now: number; phaseSeconds: number | null })[]>`
+        select ${timerColumns(tx)}, (extract(epoch from now()) * 1000)::float8 as now, p.duration_seconds as "phaseSeconds"
+        from sprints s left join sprint_phases p on p.sprint_id = s.id and p.position = s.current_phase
+        where s.id = ${actor.sprintId} for update of s`;
       let next: timer.TimerState;
       try {
-        next = change({ durationMs: row.durationMs, usedMs: row.usedMs, runningSince: row.runningSince }, row.now);
+        next = change({ durationMs: row.durationMs, usedMs: row.usedMs, runningSince: row.runningSince }, row.now, (row.phaseSeconds ?? 0) * 1000);
       } catch (error) {
         if (error instanceof RangeError) throw new ServiceError("invalid", error.message, "minutes");
         throw error;
@@ -172,30 +205,7 @@ export function createSprints({ sql, events, accessEvents }: { sql: Sql; events?
         if (found.length !== participantIds.length) throw new ServiceError("invalid", participantMessage, "participantIds");
       }
 
-      const sprint = await sql.begin(async (tx) => {
-        const [row] = await tx<{ id: string }[]>`
-          insert into sprints (workspace_id, name, challenge, goal, created_by, timer_duration_ms)
-          values (${workspaceId}, ${name}, ${challenge}, ${goal}, ${userId}, ${phases.phases[0].durationSeconds * 1000})
-          returning id`;
-        await tx`insert into sprint_phases ${tx(
-          phases.phases.map((p, position) => ({
-            sprint_id: row.id,
-            position,
-            name: p.name,
-            kind: p.kind,
-            instructions: p.instructions,
-            duration_seconds: p.durationSeconds,
-          })),
-        )}`;
-        if (prototypeIds.length) {
-          await tx`insert into sprint_prototypes ${tx(prototypeIds.map((prototype_id) => ({ sprint_id: row.id, prototype_id })))}`;
-        }
-        if (participantIds.length) {
-          await tx`insert into sprint_participants ${tx(participantIds.map((user_id) => ({ sprint_id: row.id, workspace_id: workspaceId, user_id })))}`;
-        }
-        return row;
-      });
-      return sprint;
+      return sql.begin((tx) => insertSprint(tx, { workspaceId, userId, name, challenge, goal, phases: phases.phases, prototypeIds, participantIds }));
     },
 
     /** A workspace's sprints: running ones first, newest first. */
@@ -244,6 +254,27 @@ export function createSprints({ sql, events, accessEvents }: { sql: Sql; events?
       return { ...rest, phases, prototypes, participants, outputs, timer: { durationMs, usedMs, runningSince }, access };
     },
 
+    /**
+     * A fingerprint of everything stored about the sprint that its room shows (the sprint's row with
+     * its phase, timer, gather and lock; phases, scope, participants, outputs, polls and every dot):
+     * it changes with every stored change. The room's loader reads it before the room, its event
+     * stream sends it first, and a page whose data is older reloads. Null for an unknown sprint.
+     */
+    async version(sprintId: string): Promise<string | null> {
+      const [row] = await sql<{ version: string | null }[]>`
+        select md5(concat_ws('|',
+          s::text,
+          (select string_agg(p::text, ',' order by p.position) from sprint_phases p where p.sprint_id = s.id),
+          (select string_agg(x::text, ',' order by x.prototype_id) from sprint_prototypes x where x.sprint_id = s.id),
+          (select string_agg(x.user_id::text, ',' order by x.user_id) from sprint_participants x where x.sprint_id = s.id),
+          (select string_agg(o::text, ',' order by o.idea_id) from sprint_outputs o where o.sprint_id = s.id),
+          (select string_agg(p::text, ',' order by p.id) from sprint_polls p where p.sprint_id = s.id),
+          (select string_agg(v.id::text, ',' order by v.id) from sprint_votes v join sprint_polls p on p.id = v.poll_id where p.sprint_id = s.id)
+        )) as version
+        from sprints s where s.id = ${sprintId}`;
+      return row?.version ?? null;
+    },
+
     /** Moves everyone to a phase (next, back, or any); its timer is set to the phase's duration, paused. */
     async goToPhase(actor: SprintActor, position: number): Promise<void> {
       await facilitate(actor);
@@ -260,7 +291,9 @@ export function createSprints({ sql, events, accessEvents }: { sql: Sql; events?
       publish(actor.sprintId, "phase");
     },
 
-    timerStart: (actor: SprintActor) => changeTimer(actor, (state, now) => timer.start(state, now)),
+    /** Starts (or resumes) the clock; a timer that ran out starts again from the phase's full duration. */
+    timerStart: (actor: SprintActor) =>
+      changeTimer(actor, (state, now, phaseMs) => timer.start(timer.remaining(state, now) === 0 ? timer.reset(phaseMs) : state, now)),
     timerPause: (actor: SprintActor) => changeTimer(actor, (state, now) => timer.pause(state, now)),
     /** Adds whole minutes (1..EXTEND_MAX_MINUTES); a running timer keeps running. */
     timerExtend: (actor: SprintActor, minutes: number) => {
@@ -270,17 +303,7 @@ export function createSprints({ sql, events, accessEvents }: { sql: Sql; events?
       return changeTimer(actor, (state, now) => timer.extend(state, minutes * 60_000, now));
     },
     /** Back to the current phase's full duration, paused. */
-    async timerReset(actor: SprintActor): Promise<void> {
-      await facilitate(actor);
-      await sql.begin(async (tx) => {
-        const [phase] = await tx<{ durationSeconds: number }[]>`
-          select p.duration_seconds as "durationSeconds" from sprints s
-          join sprint_phases p on p.sprint_id = s.id and p.position = s.current_phase
-          where s.id = ${actor.sprintId} for update of s`;
-        await storeTimer(tx, actor.sprintId, timer.reset((phase?.durationSeconds ?? 0) * 1000));
-      });
-      publish(actor.sprintId, "timer");
-    },
+    timerReset: (actor: SprintActor) => changeTimer(actor, (_state, _now, phaseMs) => timer.reset(phaseMs)),
 
     /** Locks (or unlocks) the ideas: open connections of participants turn read-only at once. */
     async setIdeasLocked(actor: SprintActor, locked: boolean): Promise<void> {

@@ -2,8 +2,9 @@
  * Dot voting in the sprint room with three people in three browser contexts: the facilitator opens
  * a vote, two participants place their dots (the budget counts down, the results stay hidden from
  * everyone), the decider casts a supervote, the facilitator reveals, and all three see the same
- * ranking without reloading.
+ * ranking without reloading; the summary page shows that ranking and downloads it as Markdown.
  */
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { startTestServer, type TestServer } from "../helpers/server.js";
@@ -168,8 +169,24 @@ describe("dot voting in the sprint room", () => {
     await waitForHydration(fay.page);
     const summaryRows = await fay.page.getByRole("list", { name: "Ranking: Which ideas should we take forward?" }).getByTestId("ranking-item").allInnerTexts();
     expect(summaryRows.map((r) => r.replace(/\s+/g, " ").trim())).toEqual(rows.map((r) => r.replace(/\s+/g, " ").trim()));
+    expect(await fay.page.getByTestId("supervote-result").innerText()).toBe("Decider’s supervote: Shadow a senior");
+
+    // The Markdown export downloads from the summary's button, with the same ranking (labels escaped).
+    const rankingRows = ["| 1 | Peer coaching circles | 2 |", "| 2 (tie) | Micro\\-learning nudges | 1 |", "| 2 (tie) | Shadow a senior | 1 |"];
+    const [download] = await Promise.all([fay.page.waitForEvent("download"), fay.page.getByRole("link", { name: "Download Markdown" }).click()]);
+    expect(download.suggestedFilename()).toBe("onboarding-sprint-summary.md");
+    const downloaded = await readFile((await download.path())!, "utf8");
+    expect(downloaded).toContain("### Which ideas should we take forward?");
+    expect(downloaded).toContain(["| Rank | Item | Dots |", "| ---: | --- | ---: |", ...rankingRows].join("\n"));
+    // The same request as the browser's, for its headers.
+    const res = await fay.page.request.get(`${summaryUrl}.md`);
+    expect(res.status()).toBe(200);
+    expect(res.headers()["content-disposition"]).toBe('attachment; filename="onboarding-sprint-summary.md"');
+    expect(res.headers()["content-type"]).toBe("text/markdown; charset=utf-8");
+    expect(await res.text()).toBe(downloaded);
 
     expectNoConsoleErrors(fay, { expectedStatuses: [400] });
     for (const p of [ana, ben]) expectNoConsoleErrors(p);
-  });
+    // Three browsers and some forty live round trips: on a loaded machine this takes well over 30 s.
+  }, 90_000);
 });

@@ -9,13 +9,19 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { addMember, createPrototype, createUser, createWorkspace } from "../helpers/factories.js";
 import { expectNoConsoleErrors, launchBrowser, newPerson, signInAs, waitForHydration, type WatchedPage } from "../helpers/browser.js";
 import { storedDoc } from "../helpers/collab.js";
-import { readIdeas } from "../../app/lib/sprints/ideas.js";
+import { readClusters, readIdeas } from "../../app/lib/sprints/ideas.js";
 
 let app: TestServer;
 let browser: Browser;
 let roomUrl: string;
 let sprintId: string;
+let workspaceId: string;
 const people: WatchedPage[] = [];
+/**
+ * Live changes travel click → server → event stream → reload of the room; on a loaded machine (CI
+ * runs every suite at once) that takes well over expect.poll's default second.
+ */
+const SOON = { timeout: 10_000 };
 const users = {} as Record<"facilitator" | "pia" | "cal", { id: string; name: string }>;
 
 beforeAll(async () => {
@@ -42,6 +48,7 @@ beforeAll(async () => {
       },
     })
   ).id;
+  workspaceId = ws.id;
   roomUrl = `/w/${ws.id}/sprints/${sprintId}`;
   browser = await launchBrowser();
 });
@@ -81,50 +88,50 @@ describe("a sprint room with a facilitator and two participants", () => {
     // Next phase: every room follows and opens the ideas board.
     await facilitator.page.getByRole("button", { name: "Next phase: Sketch" }).click();
     for (const p of everyone) {
-      await expect.poll(() => heading(p)).toContain("Phase 2 of 5: Sketch");
-      await expect.poll(() => p.page.getByRole("tab", { name: /Ideas/ }).getAttribute("aria-selected")).toBe("true");
-      await expect.poll(() => p.page.getByRole("timer").innerText()).toBe("20:00");
+      await expect.poll(() => heading(p), SOON).toContain("Phase 2 of 5: Sketch");
+      await expect.poll(() => p.page.getByRole("tab", { name: /Ideas/ }).getAttribute("aria-selected"), SOON).toBe("true");
+      await expect.poll(() => p.page.getByRole("timer").innerText(), SOON).toBe("20:00");
     }
 
     // The timer runs for everyone, showing the same remaining time.
     await facilitator.page.getByRole("button", { name: "Start timer" }).click();
-    for (const p of everyone) await expect.poll(() => p.page.locator(".sprint-timer").getAttribute("data-running")).toBe("true");
-    await expect.poll(() => remainingMs(cal)).toBeLessThan(20 * 60_000 - 1000);
+    for (const p of everyone) await expect.poll(() => p.page.locator(".sprint-timer").getAttribute("data-running"), SOON).toBe("true");
+    await expect.poll(() => remainingMs(cal), SOON).toBeLessThan(20 * 60_000 - 1000);
     const shown = await Promise.all(everyone.map(remainingMs));
     expect(Math.max(...shown) - Math.min(...shown)).toBeLessThanOrEqual(2000);
     expect(Math.min(...shown)).toBeGreaterThan(15 * 60_000);
 
     // Pause: every clock stops on the same time.
     await facilitator.page.getByRole("button", { name: "Pause timer" }).click();
-    for (const p of everyone) await expect.poll(() => p.page.locator(".sprint-timer").getAttribute("data-running")).toBe("false");
+    for (const p of everyone) await expect.poll(() => p.page.locator(".sprint-timer").getAttribute("data-running"), SOON).toBe("false");
     const paused = await Promise.all(everyone.map(remainingMs));
     expect(new Set(paused).size).toBe(1);
 
     // A participant adds an idea; the other participant and the facilitator see it live.
     await pia.page.getByLabel("New idea").fill("Buddy lunches for new managers");
     await pia.page.getByRole("button", { name: "Add idea" }).click();
-    for (const p of [cal, facilitator]) await expect.poll(() => ideaBox(p, "Pia Participant").inputValue()).toBe("Buddy lunches for new managers");
+    for (const p of [cal, facilitator]) await expect.poll(() => ideaBox(p, "Pia Participant").inputValue(), SOON).toBe("Buddy lunches for new managers");
     // Co-edited text: Cal adds to Pia's note, Pia sees it.
     await ideaBox(cal, "Pia Participant").click();
     await cal.page.keyboard.press("End");
     await cal.page.keyboard.type(" in week two");
-    await expect.poll(() => ideaBox(pia, "Pia Participant").inputValue()).toBe("Buddy lunches for new managers in week two");
+    await expect.poll(() => ideaBox(pia, "Pia Participant").inputValue(), SOON).toBe("Buddy lunches for new managers in week two");
     await expect
-      .poll(async () => readIdeas(await storedDoc(app, `sprint.${sprintId}`)).map((i) => i.text))
+      .poll(async () => readIdeas(await storedDoc(app, `sprint.${sprintId}`)).map((i) => i.text), SOON)
       .toEqual(["Buddy lunches for new managers in week two"]);
 
     // "Bring everyone here": a participant who wandered to another tab is brought back to the phase's view.
     await cal.page.getByRole("tab", { name: /Challenge/ }).click();
-    await expect.poll(() => cal.page.getByRole("tab", { name: /Challenge/ }).getAttribute("aria-selected")).toBe("true");
+    await expect.poll(() => cal.page.getByRole("tab", { name: /Challenge/ }).getAttribute("aria-selected"), SOON).toBe("true");
     await facilitator.page.getByRole("button", { name: "Bring everyone here" }).click();
-    await expect.poll(() => cal.page.getByRole("tab", { name: /Ideas/ }).getAttribute("aria-selected")).toBe("true");
+    await expect.poll(() => cal.page.getByRole("tab", { name: /Ideas/ }).getAttribute("aria-selected"), SOON).toBe("true");
     await cal.page.getByText("The facilitator brought everyone to phase 2: Sketch.").waitFor({ state: "attached" });
 
     // Lock: the participants' boards turn read-only with an explanation; the facilitator keeps editing.
     await facilitator.page.getByRole("button", { name: "Lock ideas" }).click();
     for (const p of [pia, cal]) {
       await p.page.getByText("The facilitator has locked the ideas").waitFor();
-      await expect.poll(() => ideaBox(p, "Pia Participant").getAttribute("readonly")).not.toBeNull();
+      await expect.poll(() => ideaBox(p, "Pia Participant").getAttribute("readonly"), SOON).not.toBeNull();
       expect(await p.page.getByRole("button", { name: "Add idea" }).count()).toBe(0);
     }
     expect(await facilitator.page.getByRole("button", { name: "Add idea" }).count()).toBe(1);
@@ -135,5 +142,76 @@ describe("a sprint room with a facilitator and two participants", () => {
     for (const p of everyone) await p.page.getByRole("link", { name: "Prototype: Buddy lunches for new managers in week two" }).waitFor();
 
     for (const p of everyone) expectNoConsoleErrors(p);
+    // Three browsers and some forty live round trips: on a loaded machine this takes well over 30 s.
+  }, 90_000);
+
+  it("a change made between a room's load and its event stream's opening still reaches the page", async () => {
+    const person = await newPerson(browser, app.url);
+    people.push(person);
+    await signInAs(person, app, users.pia.id);
+    // The facilitator moves on after Pia's page has loaded, before its stream is open: no event reaches her.
+    let moved = false;
+    await person.page.route("**/events", async (route) => {
+      if (!moved) {
+        moved = true;
+        await app.services.sprints.goToPhase({ sprintId, workspaceId, userId: users.facilitator.id }, 2);
+      }
+      await route.continue();
+    });
+    const page = await person.page.goto(roomUrl);
+    expect(await page?.text()).toContain("Phase 2 of 5: Sketch");
+    await waitForHydration(person.page);
+    // The stream's first event (the room's version) tells the page its data is older.
+    await expect.poll(() => heading(person), SOON).toContain("Phase 3 of 5: Decide");
+    expect(moved).toBe(true);
+    expectNoConsoleErrors(person);
   });
+
+  it("clusters are renamed and deleted live on every board; a deleted cluster's ideas go back to no cluster", async () => {
+    const facilitator = await enter("facilitator");
+    const cal = await enter("cal");
+    for (const p of [facilitator, cal]) await p.page.getByRole("tab", { name: /Ideas/ }).click();
+    const clusterSelect = (p: WatchedPage) => p.page.locator(".idea").filter({ has: ideaBox(p, "Pia Participant") }).getByLabel("Cluster");
+    const selectedCluster = (p: WatchedPage) => clusterSelect(p).evaluate((el: HTMLSelectElement) => el.selectedOptions[0]?.text ?? "");
+
+    await facilitator.page.getByLabel("New cluster").fill("Peer learning");
+    await facilitator.page.getByRole("button", { name: "Add cluster" }).click();
+    await clusterSelect(facilitator).selectOption({ label: "Peer learning" });
+    await expect.poll(() => selectedCluster(cal), SOON).toBe("Peer learning");
+    await cal.page.getByRole("region", { name: "Peer learning" }).waitFor();
+
+    // Rename with the keyboard: the field takes the focus, an empty name is refused, Enter saves.
+    await facilitator.page.getByRole("button", { name: "Rename cluster “Peer learning”" }).click();
+    const nameField = facilitator.page.getByLabel("Cluster name");
+    expect(await nameField.evaluate((el) => el === document.activeElement)).toBe(true);
+    await nameField.fill("  ");
+    await nameField.press("Enter");
+    await facilitator.page.getByRole("alert").filter({ hasText: "Give the cluster a name." }).waitFor();
+    expect(await nameField.getAttribute("aria-invalid")).toBe("true");
+    await nameField.fill("Learning from peers");
+    await nameField.press("Enter");
+    await cal.page.getByRole("region", { name: "Learning from peers" }).waitFor();
+    await expect.poll(() => selectedCluster(cal), SOON).toBe("Learning from peers");
+    // The focus is back on the renamed cluster's "Rename".
+    await expect.poll(() => facilitator.page.evaluate(() => document.activeElement?.getAttribute("aria-label")), SOON).toBe("Rename cluster “Learning from peers”");
+    // Escape cancels a rename.
+    await facilitator.page.getByRole("button", { name: "Rename cluster “Learning from peers”" }).click();
+    await nameField.fill("Never saved");
+    await nameField.press("Escape");
+    expect(await nameField.count()).toBe(0);
+
+    // Delete: the cluster goes from both boards, its idea stays, in no cluster.
+    await facilitator.page.getByRole("button", { name: "Delete cluster “Learning from peers”" }).click();
+    await facilitator.page.getByText("Cluster “Learning from peers” deleted; its idea is in no cluster now.").waitFor({ state: "attached" });
+    await expect.poll(() => cal.page.getByRole("region", { name: "Learning from peers" }).count(), SOON).toBe(0);
+    await expect.poll(() => selectedCluster(cal), SOON).toBe("No cluster");
+    expect(await ideaBox(cal, "Pia Participant").inputValue()).toBe("Buddy lunches for new managers in week two");
+    await expect
+      .poll(async () => {
+        const doc = await storedDoc(app, `sprint.${sprintId}`);
+        return { clusters: readClusters(doc).length, ideas: readIdeas(doc).map((i) => [i.text, i.clusterId]) };
+      }, SOON)
+      .toEqual({ clusters: 0, ideas: [["Buddy lunches for new managers in week two", null]] });
+    for (const p of [facilitator, cal]) expectNoConsoleErrors(p);
+  }, 60_000);
 });

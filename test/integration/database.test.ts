@@ -3,7 +3,12 @@ import { createTestDatabase, usingRealPostgres, type TestDatabase } from "../hel
 import { migrate, readMigrations } from "../../server/db/migrate.js";
 import { createSql, type Sql } from "../../server/db/sql.js";
 import { createServices } from "../../server/services/index.js";
+import * as Y from "yjs";
 import { seedDemo } from "../../server/seed.js";
+import { loadDocumentState } from "../../server/collab/updateLog.js";
+import { sprintDocName } from "../../app/lib/editor/docName.js";
+import { DEFAULT_PHASES } from "../../app/lib/sprints/phases.js";
+import { readClusters, readIdeas } from "../../app/lib/sprints/ideas.js";
 import { isServiceError } from "../../server/services/errors.js";
 
 /** One database for the file, created without migrations: these tests apply them. */
@@ -209,6 +214,31 @@ describe("demo seed", () => {
       "priya@example.com": "editor",
       "sam@example.com": "facilitator",
     });
+
+    // A sprint a new user can open: in the Sketch phase, every demo prototype in scope, the demo
+    // contributors taking part, and ideas in two clusters in its document.
+    const [sprint] = await db.sql`
+      select s.id, s.name, s.current_phase, s.timer_duration_ms::int as timer, p.name as phase, u.email as facilitator,
+        (select count(*)::int from sprint_prototypes x where x.sprint_id = s.id) as prototypes,
+        (select array_agg(pu.email order by pu.email) from sprint_participants x join users pu on pu.id = x.user_id where x.sprint_id = s.id) as participants
+      from sprints s join sprint_phases p on p.sprint_id = s.id and p.position = s.current_phase join users u on u.id = s.created_by`;
+    expect(sprint).toMatchObject({
+      name: "First 90 days of a new manager",
+      phase: "Sketch",
+      timer: DEFAULT_PHASES[1].durationSeconds * 1000,
+      facilitator: "sam@example.com",
+      prototypes: 4,
+      participants: ["dana@example.com", "marcus@example.com", "priya@example.com"],
+    });
+    const state = await loadDocumentState(db.sql, sprintDocName(sprint.id));
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, state.update!);
+    const clusters = readClusters(doc);
+    expect(clusters.map((c) => c.name)).toEqual(["Learning from peers", "Nudges in the flow of work"]);
+    const ideas = readIdeas(doc);
+    expect(ideas).toHaveLength(5);
+    expect(clusters.map((c) => ideas.filter((i) => i.clusterId === c.id).length)).toEqual([2, 3]);
+    expect(ideas[0]).toMatchObject({ text: "Coaching circles of four new managers, every other week", authorName: "Priya Raman" });
   });
 
   it("leaves a database that has any user alone and offers no demo login there", async () => {

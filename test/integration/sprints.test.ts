@@ -9,6 +9,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { pageText, type HttpClient } from "../helpers/http.js";
 import { createPrototype, createUser, createWorkspace, loginClient, memberClient } from "../helpers/factories.js";
 import { connectProvider, eventually, synced, type CollabClient } from "../helpers/collab.js";
+import { insertIdeas } from "../helpers/sprints.js";
 import { upgradeStatus } from "../collab/support.js";
 import { CloseCode } from "../../server/collab/constants.js";
 import { loadDocumentState } from "../../server/collab/updateLog.js";
@@ -216,6 +217,29 @@ describe("the shared timer", () => {
     expect((await roomData(commenter, id)).room.currentPhase).toBe(0);
   });
 
+  it("Start on a timer that ran out starts it again from the phase's full duration", async () => {
+    const { id } = await newSprint();
+    const phaseMs = DEFAULT_PHASES[0].durationSeconds * 1000;
+    // Extended, started, and run out an hour ago (as if the room had been left running).
+    await control(facilitator, id, { intent: "timer", op: "extend", minutes: "5" });
+    await app.db.sql`update sprints set timer_running_since = now() - interval '1 hour' where id = ${id}`;
+    const out = await roomData(editor, id);
+    expect(shown(out)).toBe(0);
+
+    expect((await control(facilitator, id, { intent: "timer", op: "start" })).status).toBe(200);
+    const restarted = await roomData(editor, id);
+    expect(restarted.room.timer).toMatchObject({ durationMs: phaseMs, usedMs: 0 });
+    expect(restarted.room.timer.runningSince).not.toBeNull();
+    expect(shown(restarted)).toBeGreaterThan(phaseMs - 5000);
+    expect(shown(restarted)).toBeLessThanOrEqual(phaseMs);
+
+    // Paused at zero: the same.
+    await app.db.sql`update sprints set timer_used_ms = timer_duration_ms, timer_running_since = null where id = ${id}`;
+    expect(shown(await roomData(editor, id))).toBe(0);
+    expect((await control(facilitator, id, { intent: "timer", op: "start" })).status).toBe(200);
+    expect(shown(await roomData(editor, id))).toBeGreaterThan(phaseMs - 5000);
+  });
+
   it("refuses out-of-range phases and extensions with a clear message", async () => {
     const { id } = await newSprint();
     const before = await sprintRow(id);
@@ -311,6 +335,75 @@ describe("facilitator controls", () => {
 });
 
 /** Connects `person` to the sprint's ideas document and waits for the first sync. */
+/** Reads the first event of a room's event stream: its name and data. */
+async function firstEvent(person: Person, sprintId: string): Promise<{ name: string; data: unknown }> {
+  const controller = new AbortController();
+  const stream = await person.client.get(`${roomPath(sprintId)}/events`, { signal: controller.signal });
+  expect(stream.status).toBe(200);
+  const reader = stream.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    for (;;) {
+      const match = /^event: (\w+)\ndata: (.*)$/m.exec(text);
+      if (match) return { name: match[1], data: JSON.parse(match[2]) };
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`The stream ended before its first event: ${JSON.stringify(text)}`);
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    controller.abort();
+  }
+}
+
+describe("the room's version", () => {
+  it("the event stream starts with the room's current version, which every stored change of the sprint moves", async () => {
+    const { id } = await newSprint();
+    const actor = { sprintId: id, workspaceId: ws.id, userId: facilitator.user.id };
+    const loaded = ((await roomData(editor, id)) as unknown as { version: string }).version;
+    expect(loaded).toMatch(/^[0-9a-f]{32}$/);
+    expect(await firstEvent(editor, id)).toEqual({ name: "version", data: { id, version: loaded } });
+
+    // A change between a page's load and its stream's opening: the stream's first event tells.
+    expect((await control(facilitator, id, { intent: "timer", op: "start" })).status).toBe(200);
+    const after = await firstEvent(editor, id);
+    expect(after.name).toBe("version");
+    expect((after.data as { version: string }).version).not.toBe(loaded);
+    expect(((await roomData(editor, id)) as unknown as { version: string }).version).toBe((after.data as { version: string }).version);
+
+    // Every kind of stored change moves it: phase, timer, gather, lock, decider, polls, dots, outputs.
+    const { sprints, sprintVotes } = app.services;
+    const [ideaId] = await insertIdeas(app, id, ["Buddy lunches"]);
+    const changes: [string, () => Promise<unknown>][] = [
+      ["phase", () => sprints.goToPhase(actor, 1)],
+      ["timer start", () => sprints.timerStart(actor)],
+      ["timer pause", () => sprints.timerPause(actor)],
+      ["timer extend", () => sprints.timerExtend(actor, 2)],
+      ["gather", () => sprints.gather(actor)],
+      ["lock", () => sprints.setIdeasLocked(actor, true)],
+      ["decider", () => sprints.setDecider(actor, editor.user.id)],
+      ["poll", () => sprintVotes.open({ ...actor, subject: "ideas", title: "Which?", budget: 2, onePerItem: false })],
+      ["dot", async () => sprintVotes.vote({ ...actor, userId: editor.user.id, pollId: await openPoll(id), itemId: ideaId })],
+      ["dot taken back", async () => sprintVotes.unvote({ ...actor, userId: editor.user.id, pollId: await openPoll(id), itemId: ideaId })],
+      ["output", () => sprints.ideaToPrototype(actor, ideaId)],
+    ];
+    // A fingerprint of the stored state: it differs after each change (it would only come back to an
+    // earlier value with the state itself, where the page's data is current again).
+    let previous = await sprints.version(id);
+    for (const [what, change] of changes) {
+      await change();
+      const version = await sprints.version(id);
+      expect(version, `${what} moves the version`).not.toBe(previous);
+      previous = version;
+    }
+    expect(await sprints.version("00000000-0000-0000-0000-000000000000")).toBeNull();
+  });
+});
+
+/** The sprint's open poll. */
+const openPoll = async (sprintId: string) =>
+  (await app.db.sql<{ id: string }[]>`select id from sprint_polls where sprint_id = ${sprintId} and closed_at is null`)[0].id;
+
 async function ideasClient(person: Person, sprintId: string) {
   const c = connectProvider(app, person.client, sprintDocName(sprintId));
   open.push(c);

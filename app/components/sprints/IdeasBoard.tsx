@@ -1,9 +1,24 @@
 import { Link, useFetcher } from "@remix-run/react";
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import * as Y from "yjs";
 import { BoundYText } from "~/components/experiments/BoundText";
 import type { CollabDocument } from "~/components/editor/useCollabDocument";
-import { CLUSTER_NAME_MAX, IDEA_MAX, addCluster, addIdea, ideasMap, clustersMap, moveIdea, readClusters, readIdeas, removeIdea, type Cluster, type Idea } from "~/lib/sprints/ideas";
+import {
+  CLUSTER_NAME_MAX,
+  IDEA_MAX,
+  addCluster,
+  addIdea,
+  ideasMap,
+  clustersMap,
+  moveIdea,
+  readClusters,
+  readIdeas,
+  removeCluster,
+  removeIdea,
+  renameCluster,
+  type Cluster,
+  type Idea,
+} from "~/lib/sprints/ideas";
 
 interface Board {
   ideas: Idea[];
@@ -83,9 +98,12 @@ export function IdeasBoard({ collab, self, canWrite, readOnlyReason, canFacilita
         .filter((g) => g.ideas.length > 0 || g.id !== null)
         .map((group) => (
           <section key={group.id ?? "none"} className="idea-cluster" aria-label={group.name}>
-            <h3>
-              {group.name} <span className="muted small">({group.ideas.length})</span>
-            </h3>
+            <div className="idea-cluster-head">
+              <h3>
+                {group.name} <span className="muted small">({group.ideas.length})</span>
+              </h3>
+              {group.id !== null && canWrite ? <ClusterActions doc={doc} cluster={{ id: group.id, name: group.name }} count={group.ideas.length} onAnnounce={setAnnouncement} /> : null}
+            </div>
             {group.ideas.length === 0 ? <p className="muted small">Move ideas here with their “Cluster” menu.</p> : null}
             <ul className="idea-list">
               {group.ideas.map((idea) => (
@@ -106,6 +124,100 @@ export function IdeasBoard({ collab, self, canWrite, readOnlyReason, canFacilita
             </ul>
           </section>
         ))}
+    </div>
+  );
+}
+
+/**
+ * Rename and delete for one cluster. Renaming opens a labelled field in place (Enter saves, Escape
+ * cancels, the focus comes back to "Rename"); deleting keeps the ideas, which go back to no cluster.
+ */
+function ClusterActions({ doc, cluster, count, onAnnounce }: { doc: Y.Doc; cluster: Cluster; count: number; onAnnounce: (text: string) => void }) {
+  const id = useId();
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(cluster.name);
+  const [error, setError] = useState<string | null>(null);
+  const renameButton = useRef<HTMLButtonElement>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const returnFocus = useRef(false);
+  useEffect(() => {
+    if (editing) input.current?.focus();
+    else if (returnFocus.current) renameButton.current?.focus();
+    returnFocus.current = false;
+  }, [editing]);
+  const close = () => {
+    returnFocus.current = true;
+    setEditing(false);
+    setError(null);
+  };
+  const onSave = (event: FormEvent) => {
+    event.preventDefault();
+    const next = name.trim();
+    if (!next) {
+      setError("Give the cluster a name.");
+      return;
+    }
+    renameCluster(doc, cluster.id, next);
+    onAnnounce(`Cluster renamed to “${next}”.`);
+    close();
+  };
+  if (editing) {
+    return (
+      <form className="cluster-rename" aria-label={`Rename cluster “${cluster.name}”`} onSubmit={onSave}>
+        <div className={`field field-inline${error ? " field-invalid" : ""}`}>
+          <label htmlFor={`${id}-name`}>Cluster name</label>
+          <input
+            id={`${id}-name`}
+            ref={input}
+            maxLength={CLUSTER_NAME_MAX}
+            value={name}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${id}-error` : undefined}
+            onChange={(e) => setName(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") close();
+            }}
+          />
+        </div>
+        <button type="submit" className="button button-small">
+          Save
+        </button>
+        <button type="button" className="button button-small button-secondary" onClick={close}>
+          Cancel
+        </button>
+        {error ? (
+          <p className="field-error" id={`${id}-error`} role="alert">
+            {error}
+          </p>
+        ) : null}
+      </form>
+    );
+  }
+  return (
+    <div className="cluster-actions">
+      <button
+        type="button"
+        ref={renameButton}
+        className="link-button"
+        aria-label={`Rename cluster “${cluster.name}”`}
+        onClick={() => {
+          setName(cluster.name);
+          setEditing(true);
+        }}
+      >
+        Rename
+      </button>
+      <button
+        type="button"
+        className="link-button danger-link"
+        aria-label={`Delete cluster “${cluster.name}”`}
+        onClick={() => {
+          removeCluster(doc, cluster.id);
+          onAnnounce(`Cluster “${cluster.name}” deleted${count ? `; its ${count === 1 ? "idea is" : `${count} ideas are`} in no cluster now` : ""}.`);
+        }}
+      >
+        Delete
+      </button>
     </div>
   );
 }

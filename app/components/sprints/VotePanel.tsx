@@ -49,7 +49,10 @@ export function VotePanel({ workspaceId, sprintId }: VotePanelProps) {
   const data = view.data;
   const latest = useRef(view);
   latest.current = view;
-  const reload = useCallback(() => latest.current.load(url), [url]);
+  // Not over a load in flight: aborting it mid-body makes Remix log an AbortError, and it brings news anyway.
+  const reload = useCallback(() => {
+    if (latest.current.state === "idle") latest.current.load(url);
+  }, [url]);
   // Buttons stay focusable while busy or refused (aria-disabled), so keyboard focus never drops to the page.
   const { busy, failure, send } = usePollActions(url, data, reload);
 

@@ -119,6 +119,31 @@ export function addCluster(doc: Y.Doc, name: string, origin?: unknown): string {
   return id;
 }
 
+/** Renames a cluster (trimmed and clipped like a new one). */
+export function renameCluster(doc: Y.Doc, clusterId: string, name: string, origin?: unknown): void {
+  const map = clustersMap(doc).get(clusterId);
+  if (!(map instanceof Y.Map)) return;
+  doc.transact(() => map.set("name", name.trim().slice(0, CLUSTER_NAME_MAX)), origin);
+}
+
+/**
+ * Deletes a cluster, never its ideas: they go back to no cluster in the same transaction, so no
+ * replica ever sees an idea in a cluster that is gone. Returns how many ideas it held.
+ */
+export function removeCluster(doc: Y.Doc, clusterId: string, origin?: unknown): number {
+  let moved = 0;
+  doc.transact(() => {
+    for (const map of ideasMap(doc).values()) {
+      if (map instanceof Y.Map && map.get("clusterId") === clusterId) {
+        map.set("clusterId", null);
+        moved++;
+      }
+    }
+    clustersMap(doc).delete(clusterId);
+  }, origin);
+  return moved;
+}
+
 /** Removes an idea note. */
 export function removeIdea(doc: Y.Doc, ideaId: string, origin?: unknown): void {
   doc.transact(() => ideasMap(doc).delete(ideaId), origin);

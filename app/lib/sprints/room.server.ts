@@ -11,15 +11,18 @@ import { can } from "~/lib/policy";
 /**
  * The sprint room for the signed-in member: the page's loader and the room's JSON state answer
  * (`…/state`) both read it, so a late joiner, a reload and a reconnect all get the timer with the
- * server's "now".
+ * server's "now", and the room's version its event stream compares against.
  */
 export async function loadRoom(context: AppLoadContext, request: Request, params: Params) {
   const { user, workspace } = await requireMember(context, request, params.workspaceId);
   const sprintId = requireId(params.sprintId);
+  // The version first: a change landing between the two reads makes it older than the room, never newer.
+  const version = await context.services.sprints.version(sprintId);
   const room = await context.services.sprints.room({ sprintId, workspaceId: workspace.id, userId: user.id });
-  if (!room) throw notFound("This sprint doesn't exist in this workspace.");
+  if (!room || version === null) throw notFound("This sprint doesn't exist in this workspace.");
   return {
     workspace,
+    version,
     user: { id: user.id, name: user.name, color: colorFor(user.id) },
     room,
     docName: sprintDocName(room.id),
