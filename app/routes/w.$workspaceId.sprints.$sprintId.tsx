@@ -5,7 +5,7 @@ import { ConnectionIndicator } from "~/components/editor/PrototypeEditor";
 import { Presence } from "~/components/editor/Presence";
 import { useCollabDocument, useConnectionState, type CollabDocument } from "~/components/editor/useCollabDocument";
 import { IdeasBoard } from "~/components/sprints/IdeasBoard";
-import { SprintTimer } from "~/components/sprints/SprintTimer";
+import { SprintTimer, useSharedTimer } from "~/components/sprints/SprintTimer";
 import { VotePanel } from "~/components/sprints/VotePanel";
 import { StageBadge } from "~/components/records";
 import { Badge, PageHeader } from "~/components/ui";
@@ -212,6 +212,8 @@ function Control({ intent, fields = {}, children, className = "button button-sma
 
 function ControlBar({ room }: { room: Room }) {
   const running = room.timer.runningSince !== null;
+  // A run-out timer (running or paused) offers a restart from the phase's full time instead.
+  const { done: runOut } = useSharedTimer(room.timer, room.serverNow);
   const last = room.phases.length - 1;
   const decider = useFetcher<RoomActionData>();
   const action = useStateUrl();
@@ -232,7 +234,11 @@ function ControlBar({ room }: { room: Room }) {
         <Control intent="gather">Bring everyone here</Control>
       </div>
       <div className="control-group" role="group" aria-label="Timer">
-        {running ? (
+        {runOut ? (
+          <Control intent="timer" fields={{ op: "start" }} className="button button-small" label="Restart timer from the phase's full time">
+            Restart
+          </Control>
+        ) : running ? (
           <Control intent="timer" fields={{ op: "pause" }} className="button button-small" label="Pause timer">
             Pause
           </Control>

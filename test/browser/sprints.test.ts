@@ -167,6 +167,30 @@ describe("a sprint room with a facilitator and two participants", () => {
     expectNoConsoleErrors(person);
   });
 
+  it("a timer that has run out offers Restart, which gives everyone the phase's full time again", async () => {
+    // The phase's time was used up (as if its minutes had passed while it ran).
+    await app.db.sql`update sprints set timer_used_ms = timer_duration_ms, timer_running_since = null where id = ${sprintId}`;
+    const [{ phaseMs }] = await app.db.sql<{ phaseMs: number }[]>`
+      select p.duration_seconds * 1000 as "phaseMs" from sprints s join sprint_phases p on p.sprint_id = s.id and p.position = s.current_phase
+      where s.id = ${sprintId}`;
+    const facilitator = await enter("facilitator");
+    const pia = await enter("pia");
+    for (const p of [facilitator, pia]) {
+      expect(await p.page.locator(".sprint-timer-state").textContent()).toBe("Time's up");
+      expect(await remainingMs(p)).toBe(0);
+    }
+    expect(await facilitator.page.getByRole("button", { name: "Start timer", exact: true }).count()).toBe(0);
+    await facilitator.page.getByRole("button", { name: "Restart timer from the phase's full time" }).click();
+    for (const p of [facilitator, pia]) {
+      await expect.poll(() => p.page.locator(".sprint-timer").getAttribute("data-running"), SOON).toBe("true");
+      await expect.poll(() => remainingMs(p), SOON).toBeGreaterThan(Number(phaseMs) - 60_000);
+      expect(await remainingMs(p)).toBeLessThanOrEqual(Number(phaseMs));
+    }
+    // Running again: the facilitator's control is Pause.
+    await facilitator.page.getByRole("button", { name: "Pause timer" }).waitFor();
+    for (const p of [facilitator, pia]) expectNoConsoleErrors(p);
+  }, 60_000);
+
   it("clusters are renamed and deleted live on every board; a deleted cluster's ideas go back to no cluster", async () => {
     const facilitator = await enter("facilitator");
     const cal = await enter("cal");

@@ -5,12 +5,10 @@ import { formatRemaining, isRunning, remaining, type TimerState } from "~/lib/sp
 const TICK_MS = 250;
 
 /**
- * The shared timer. The server sends its state with the database clock's "now"; this browser keeps
- * the offset between that clock and its own, so every screen shows the same remaining time, also
- * after a reload, a reconnect or a late join. At zero: a calm visual signal and one announcement.
+ * The timer as this browser sees it now, on the server's clock: `now` is null until the first
+ * effect (server render, hydration), when the clock reads the server's "now". `done`: it has run out.
  */
-export function SprintTimer({ timer, serverNow, label }: { timer: TimerState; serverNow: number; label: string }) {
-  // Until the first effect (server render, hydration) the clock reads the server's "now".
+export function useSharedTimer(timer: TimerState, serverNow: number): { now: number | null; left: number; done: boolean } {
   const [now, setNow] = useState<number | null>(null);
   useEffect(() => {
     const offset = serverNow - Date.now();
@@ -19,10 +17,18 @@ export function SprintTimer({ timer, serverNow, label }: { timer: TimerState; se
     const id = setInterval(tick, TICK_MS);
     return () => clearInterval(id);
   }, [serverNow]);
-
   const left = remaining(timer, now ?? serverNow);
+  return { now, left, done: left === 0 && timer.durationMs > 0 };
+}
+
+/**
+ * The shared timer. The server sends its state with the database clock's "now"; this browser keeps
+ * the offset between that clock and its own, so every screen shows the same remaining time, also
+ * after a reload, a reconnect or a late join. At zero: a calm visual signal and one announcement.
+ */
+export function SprintTimer({ timer, serverNow, label }: { timer: TimerState; serverNow: number; label: string }) {
+  const { now, left, done } = useSharedTimer(timer, serverNow);
   const running = isRunning(timer);
-  const done = left === 0 && timer.durationMs > 0;
 
   // Announce the end once, when this page sees the clock reach zero (not on loading a finished timer).
   const [announcement, setAnnouncement] = useState("");
