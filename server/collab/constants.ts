@@ -47,7 +47,10 @@ export interface CollabLimits {
   maxDocuments: number;
   /** How long a document with no connections stays loaded. */
   idleUnloadMs: number;
-  /** Group-commit window for the update log. */
+  /**
+   * Group-commit window for the update log, in milliseconds; 0 (the default) commits adaptively:
+   * at once when the log is idle, else together with everything queued during the write in flight.
+   */
   groupCommitMs: number;
   /** Logged updates after which a document is compacted into a snapshot. */
   compactAfterUpdates: number;
@@ -70,7 +73,7 @@ export const DEFAULT_COLLAB_LIMITS: CollabLimits = {
   maxMessageBytes: 1024 * 1024,
   maxDocuments: 1000,
   idleUnloadMs: 30_000,
-  groupCommitMs: 4,
+  groupCommitMs: 0,
   compactAfterUpdates: 500,
   projectionDelayMs: 2000,
   sessionCheckMs: 5 * 60 * 1000,
