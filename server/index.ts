@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startPilotlab } from "./app.js";
-import { DataDirLockedError } from "./db/embedded.js";
+import { DataDirLockedError, DataDirUnusableError } from "./db/embedded.js";
 
 let config;
 try {
@@ -46,6 +46,10 @@ try {
   if (error instanceof DataDirLockedError) {
     console.error(error.message);
     process.exit(75);
+  }
+  if (error instanceof DataDirUnusableError) {
+    console.error(error.message);
+    process.exit(78);
   }
   logger.fatal({ err: error }, "Pilotlab failed to start");
   process.exit(1);

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDatabase, type Database } from "../../server/db/index.js";
-import { DataDirLockedError } from "../../server/db/embedded.js";
+import { DataDirLockedError, DataDirUnusableError } from "../../server/db/embedded.js";
 import { readMigrations } from "../../server/db/migrate.js";
 import type { Sql } from "../../server/db/sql.js";
 import { ConfigError, loadConfig } from "../../server/config.js";
@@ -127,6 +127,44 @@ describe("embedded database on disk", () => {
     },
     SLOW,
   );
+
+  it(
+    "creates a new folder's database in a child process, renamed into place, with a small buffer pool",
+    async () => {
+      const fresh = tmpDir("fresh");
+      const db = await openDatabase({ databaseUrl: null, dataDir: fresh, runMigrations: false });
+      try {
+        expect(fs.existsSync(path.join(fresh, "pgdata", "PG_VERSION"))).toBe(true);
+        // The folder initdb built in is gone (renamed to pgdata).
+        expect(fs.readdirSync(fresh).sort()).toEqual(["pgdata", "pilotlab.lock"]);
+        expect(await db.sql`show shared_buffers`).toEqual([{ shared_buffers: "32MB" }]);
+        await db.sql`create table kept (x int)`;
+        await db.sql`insert into kept values (7)`;
+      } finally {
+        await db.close();
+      }
+      const again = await openDatabase({ databaseUrl: null, dataDir: fresh, runMigrations: false });
+      try {
+        expect(await again.sql`select x from kept`).toEqual([{ x: 7 }]);
+      } finally {
+        await again.close();
+      }
+    },
+    SLOW,
+  );
+
+  it("refuses a pgdata folder that holds files but no database, and leaves the files alone", async () => {
+    const odd = tmpDir("odd");
+    fs.mkdirSync(path.join(odd, "pgdata"), { recursive: true });
+    fs.writeFileSync(path.join(odd, "pgdata", "notes.txt"), "not a database");
+    const error = await openDatabase({ databaseUrl: null, dataDir: odd }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataDirUnusableError);
+    expect((error as Error).message).toContain(path.join(odd, "pgdata"));
+    expect((error as Error).message).toMatch(/no PG_VERSION file/);
+    expect(fs.readFileSync(path.join(odd, "pgdata", "notes.txt"), "utf8")).toBe("not a database");
+    // The lock was given back.
+    expect(fs.existsSync(path.join(odd, "pilotlab.lock"))).toBe(false);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
