@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { PGlite } from "@electric-sql/pglite";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { PGliteSessions, type PGliteWire } from "./pgliteWire.js";
 
 /**
  * Postgres' shared buffer pool inside PGlite's WebAssembly memory (Postgres' default is 128 MB).
@@ -11,12 +11,9 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
  */
 const SHARED_BUFFERS = "32MB";
 
-/** Connections the socket server accepts: postgres.js uses one, plus one spare (over the limit postgres.js hangs). */
-const SOCKET_MAX_CONNECTIONS = 2;
-
 export interface EmbeddedPostgres {
-  /** postgres:// URL of the local socket that fronts PGlite. */
-  url: string;
+  /** Opens the one session postgres.js uses (its `socket` option); a new one ends the previous. */
+  connect(): PGliteWire;
   /** Stops serving and returns a dump of the data folder (to start test databases from). */
   stopAndDump(): Promise<Blob>;
   stop(): Promise<void>;
@@ -111,7 +108,7 @@ async function initDataDir(pgdata: string): Promise<void> {
   }
 }
 
-/** Starts PGlite in-process and exposes it on 127.0.0.1:<random port> for postgres.js. */
+/** Starts PGlite in-process; postgres.js reaches it through `connect()` (no TCP). */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedPostgres> {
   const release = options.dataDir ? acquireLock(options.dataDir) : () => {};
   try {
@@ -125,18 +122,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       loadDataDir: options.loadDataDir,
       startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${SHARED_BUFFERS}`],
     });
-    const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: SOCKET_MAX_CONNECTIONS });
-    await server.start();
-    const [host, port] = server.getServerConn().split(":");
+    const sessions = new PGliteSessions(db);
     return {
-      url: `postgres://postgres@${host}:${port}/postgres`,
+      connect: sessions.open,
       async stop() {
-        await server.stop();
+        await sessions.close();
         await db.close();
         release();
       },
       async stopAndDump() {
-        await server.stop();
+        await sessions.close();
         const dump = await db.dumpDataDir("none");
         await db.close();
         release();

@@ -28,14 +28,13 @@ export interface DatabaseOptions {
 /** Opens the database (embedded or external) and applies migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
-  let url = options.databaseUrl;
+  const url = options.databaseUrl;
   if (!url) {
     embedded = await startEmbeddedPostgres({ dataDir: options.dataDir, loadDataDir: options.loadDataDir });
-    url = embedded.url;
     options.logger?.info({ dataDir: options.dataDir ? path.join(options.dataDir, "pgdata") : "memory" }, "embedded Postgres (PGlite) started");
   }
-  // PGlite serves one connection at a time; more through its socket returns other queries' rows.
-  const sql = createSql({ url, max: embedded ? 1 : EXTERNAL_POOL_SIZE });
+  // PGlite has one backend, so one session: one connection (decision 0002).
+  const sql = embedded ? createSql({ embedded: embedded.connect, max: 1 }) : createSql({ url: url!, max: EXTERNAL_POOL_SIZE });
   const close = async () => {
     await sql.end({ timeout: 5 });
     await embedded?.stop();

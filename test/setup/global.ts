@@ -23,7 +23,7 @@ export default async function setup(project: TestProject) {
   const file = path.join(dir, "template.tar");
   if (!process.env.TEST_DATABASE_URL) {
     const pg = await startEmbeddedPostgres({ dataDir: null });
-    const sql = createSql({ url: pg.url, max: 1 });
+    const sql = createSql({ embedded: pg.connect, max: 1 });
     await migrate(sql);
     await sql.end();
     const dump = await pg.stopAndDump();
