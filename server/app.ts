@@ -119,7 +119,7 @@ export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
   const { config, logger, db: givenDb } = options;
   const build = await loadBuild();
   const db = givenDb ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
-  const fanout = config.redisUrl ? new RedisFanout(config.redisUrl, logger) : null;
+  const fanout = config.redisUrl ? new RedisFanout(config.redisUrl, logger, config.redisPrefix) : null;
   try {
     const services = createServices({ sql: db.sql, secureCookies: config.secureCookies, xapiBase: config.appOrigin ?? undefined, fanout });
     const seed = config.seedDemo ? await seedDemo({ sql: db.sql }) : null;

@@ -19,6 +19,8 @@ export interface Config {
    * access changes). Absent or null: this process is the only instance.
    */
   redisUrl?: string | null;
+  /** Start of every Redis channel name; deployments sharing one Redis need different ones. */
+  redisPrefix?: string;
 }
 
 const booleanFlag = z
@@ -58,6 +60,10 @@ const envSchema = z.object({
     .string()
     .refine((v) => /^rediss?:\/\/[^/]/.test(v), "must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379")
     .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1 to 64 letters, digits, or _ . : - (such as pilotlab-staging)")
+    .default("pilotlab"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -89,5 +95,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secureCookies: appOrigin?.startsWith("https://") ?? false,
     collabMaxMessageBytes: e.COLLAB_MAX_MESSAGE_BYTES,
     redisUrl: e.REDIS_URL ?? null,
+    redisPrefix: e.REDIS_PREFIX,
   };
 }

@@ -2,7 +2,7 @@
  * Documents across instances (issue 8): what a document's channel carries and how it is read.
  * Any document kind travels the same way: the channel is named after the document name only.
  */
-import { docChannel, type RedisFanout } from "../redis/fanout.js";
+import type { RedisFanout } from "../redis/fanout.js";
 
 /** Something another instance did to a document: a durable update (with its log seq) or presence. */
 export type RemoteDocMessage = { kind: "update"; update: Uint8Array; seq: number } | { kind: "awareness"; update: Uint8Array };
@@ -42,17 +42,17 @@ export function decodeDocMessage(payload: Buffer): RemoteDocMessage {
 export function docFanout(fanout: RedisFanout): DocFanout {
   return {
     subscribe: (docName, onMessage) =>
-      fanout.subscribe(docChannel(docName), (payload) => {
+      fanout.subscribe(fanout.docChannel(docName), (payload) => {
         const message = decodeDocMessage(payload);
         if (message.kind === "update") fanout.noteSeq(message.seq);
         onMessage(message);
       }),
     publishUpdate(docName, update, seq) {
       fanout.noteSeq(seq);
-      fanout.publish(docChannel(docName), encode({ kind: "update", update, seq }));
+      fanout.publish(fanout.docChannel(docName), encode({ kind: "update", update, seq }));
     },
     publishAwareness(docName, update) {
-      fanout.publish(docChannel(docName), encode({ kind: "awareness", update }));
+      fanout.publish(fanout.docChannel(docName), encode({ kind: "awareness", update }));
     },
   };
 }

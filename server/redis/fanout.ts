@@ -15,17 +15,11 @@ import type { Logger } from "../logger.js";
 /** Length of an instance id, the first bytes of every message. */
 const ID_BYTES = 16;
 
-/** Channel on which instances announce that they are back after Redis was away. */
-export const RECOVERY_CHANNEL = "pilotlab:instances";
+/** Start of every channel name unless REDIS_PREFIX says otherwise. */
+export const DEFAULT_REDIS_PREFIX = "pilotlab";
 
 /** Longest wait for a SUBSCRIBE to be confirmed before going on without it (recovery catches up). */
 const SUBSCRIBE_WAIT_MS = 2000;
-
-/** The channel of one collaborative document, whatever its kind. */
-export const docChannel = (docName: string) => `pilotlab:doc:${docName}`;
-
-/** The channel of one live-event bus (feedback, prototype, inbox, sprint, access). */
-export const busChannel = (bus: string) => `pilotlab:events:${bus}`;
 
 export type RedisStatus = "up" | "down";
 
@@ -70,10 +64,19 @@ export class RedisFanout {
   received = 0;
   dropped = 0;
 
+  /** Channel on which instances announce that they are back after Redis was away. */
+  private readonly recoveryChannel: string;
+
+  /**
+   * `prefix` starts every channel name: deployments sharing one Redis keep apart by using
+   * different prefixes (REDIS_PREFIX); instances of one deployment must use the same.
+   */
   constructor(
     url: string,
     private readonly logger: Logger,
+    readonly prefix: string = DEFAULT_REDIS_PREFIX,
   ) {
+    this.recoveryChannel = `${prefix}:instances`;
     const options = {
       // Reconnect quickly and for ever; a command waits for the link instead of failing after N tries.
       retryStrategy: (times: number) => Math.min(100 * times, 1000),
@@ -86,8 +89,18 @@ export class RedisFanout {
     this.watch(this.pub, "pub");
     this.watch(this.sub, "sub");
     this.sub.on("messageBuffer", (channel: Buffer, message: Buffer) => this.deliver(channel.toString(), message));
-    void this.subscribeChannel(RECOVERY_CHANNEL);
-    this.handlers.set(RECOVERY_CHANNEL, new Set([(payload) => this.emitRecovered(payload.readDoubleBE(0))]));
+    void this.subscribeChannel(this.recoveryChannel);
+    this.handlers.set(this.recoveryChannel, new Set([(payload) => this.emitRecovered(payload.readDoubleBE(0))]));
+  }
+
+  /** The channel of one collaborative document, whatever its kind. */
+  docChannel(docName: string): string {
+    return `${this.prefix}:doc:${docName}`;
+  }
+
+  /** The channel of one live-event bus (feedback, prototype, inbox, sprint, access). */
+  busChannel(bus: string): string {
+    return `${this.prefix}:events:${bus}`;
   }
 
   get status(): RedisStatus {
@@ -141,7 +154,7 @@ export class RedisFanout {
     // Catch up here, and have the others catch up on what this instance logged meanwhile.
     const body = Buffer.alloc(8);
     body.writeDoubleBE(since, 0);
-    this.publish(RECOVERY_CHANNEL, body);
+    this.publish(this.recoveryChannel, body);
     this.emitRecovered(since);
   }
 
@@ -203,7 +216,7 @@ export class RedisFanout {
     let set = this.handlers.get(channel);
     if (!set) this.handlers.set(channel, (set = new Set()));
     set.add(handler);
-    if (this.status !== "up" && channel.startsWith(docChannel(""))) this.docsOpenedWhileDown = true;
+    if (this.status !== "up" && channel.startsWith(this.docChannel(""))) this.docsOpenedWhileDown = true;
     const confirmed = this.subscribeChannel(channel);
     if (this.status === "up") {
       let timer: NodeJS.Timeout | undefined;

@@ -5,7 +5,7 @@
  */
 import { AccessEvents, type AccessChange } from "../events.js";
 import type { LiveEvents } from "../liveEvents.js";
-import { busChannel, type RedisFanout } from "./fanout.js";
+import type { RedisFanout } from "./fanout.js";
 
 /** Decodes a bus message from another instance (a throw is logged by the fan-out, never crashes). */
 function decode<E>(payload: Buffer): E {
@@ -15,7 +15,7 @@ function decode<E>(payload: Buffer): E {
 /** `bus` across every instance sharing `fanout` (the bus itself when there is none). */
 export function shareLiveEvents<E>(bus: LiveEvents<E>, name: string, fanout: RedisFanout | null | undefined): LiveEvents<E> {
   if (!fanout) return bus;
-  const channel = busChannel(name);
+  const channel = fanout.busChannel(name);
   void fanout.subscribe(channel, (payload) => bus.publish(decode<E>(payload)));
   return {
     publish(event) {
@@ -34,15 +34,16 @@ export function shareLiveEvents<E>(bus: LiveEvents<E>, name: string, fanout: Red
  * collaboration connections and event streams on every instance, not only on that one.
  */
 export class SharedAccessEvents extends AccessEvents {
-  private static readonly channel = busChannel("access");
+  private readonly channel: string;
 
   constructor(private readonly fanout: RedisFanout) {
     super();
-    void fanout.subscribe(SharedAccessEvents.channel, (payload) => super.emit(decode<AccessChange>(payload)));
+    this.channel = fanout.busChannel("access");
+    void fanout.subscribe(this.channel, (payload) => super.emit(decode<AccessChange>(payload)));
   }
 
   override emit(change: AccessChange): void {
     super.emit(change);
-    this.fanout.publish(SharedAccessEvents.channel, Buffer.from(JSON.stringify(change)));
+    this.fanout.publish(this.channel, Buffer.from(JSON.stringify(change)));
   }
 }

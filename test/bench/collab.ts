@@ -300,6 +300,13 @@ async function coldLoadOurs(history: { updates: Uint8Array[]; reference: Y.Doc }
     // A server loads the whole log once; its shutdown stores (compacts) the document into one snapshot.
     await target.startServer();
     const first = await coldLoad(target, history.reference, 0);
+    // The client syncs from the stored bytes before the server has built its copy; a server stopped
+    // before that stores nothing (the log stays as it was), so wait until the document is loaded.
+    const loadedBy = Date.now() + 60_000;
+    while ((await readMetric(target.origins[0], "pilotlab_collab_documents_loaded")) < 1) {
+      if (Date.now() > loadedBy) throw new Error("S4: the server never finished loading the document");
+      await sleep(100);
+    }
     await target.stopServer();
     const check = await openDatabase({ ...target.database, runMigrations: false });
     let stateBytes: number;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
-import { RedisFanout, docChannel } from "../../server/redis/fanout.js";
+import { RedisFanout } from "../../server/redis/fanout.js";
 import { createLogger } from "../../server/logger.js";
 import { eventually } from "../helpers/collab.js";
 
@@ -34,7 +34,7 @@ describe.skipIf(skipReason !== null)(`the fan-out over Redis${skipReason ? ` (no
   const subscribers = async (channel: string) => Number(((await probe.pubsub("NUMSUB", channel)) as [string, number])[1]);
 
   it("delivers binary payloads to the other instance once and never back to the sender; unsubscribe leaves the channel", async () => {
-    const channel = docChannel(`prototype.${randomUUID()}`);
+    const channel = one.docChannel(`prototype.${randomUUID()}`);
     const atOne: Buffer[] = [];
     const atTwo: Buffer[] = [];
     const stopOne = await one.subscribe(channel, (p) => atOne.push(Buffer.from(p)));
@@ -57,5 +57,32 @@ describe.skipIf(skipReason !== null)(`the fan-out over Redis${skipReason ? ` (no
     stopOne();
     await eventually(async () => (await subscribers(channel)) === 0, "no instance on the channel");
     expect(one.stats).toMatchObject({ status: "up", published: 2, dropped: 0 });
+  });
+});
+
+describe.skipIf(skipReason !== null)(`REDIS_PREFIX${skipReason ? ` (not run: ${skipReason})` : ""}`, () => {
+  it("keeps deployments with different prefixes apart on one Redis; the same prefix shares", async () => {
+    const logger = createLogger("silent");
+    const blue = new RedisFanout(process.env.REDIS_URL!, logger, "pilotlab-blue");
+    const blueToo = new RedisFanout(process.env.REDIS_URL!, logger, "pilotlab-blue");
+    const green = new RedisFanout(process.env.REDIS_URL!, logger, "pilotlab-green");
+    try {
+      await eventually(() => [blue, blueToo, green].every((f) => f.status === "up"), "all linked to Redis");
+      const docName = `prototype.${randomUUID()}`;
+      expect(blue.docChannel(docName)).toBe(`pilotlab-blue:doc:${docName}`);
+      expect(green.busChannel("inbox")).toBe("pilotlab-green:events:inbox");
+      const atBlueToo: Buffer[] = [];
+      const atGreen: Buffer[] = [];
+      await blueToo.subscribe(blueToo.docChannel(docName), (p) => atBlueToo.push(Buffer.from(p)));
+      await green.subscribe(green.docChannel(docName), (p) => atGreen.push(Buffer.from(p)));
+      blue.publish(blue.docChannel(docName), Buffer.from([1, 2, 3]));
+      await eventually(() => atBlueToo.length === 1, "the same deployment received it");
+      await new Promise((r) => setTimeout(r, 200));
+      // Same document name, other deployment: nothing arrives.
+      expect(atGreen).toEqual([]);
+      expect(green.stats.received).toBe(0);
+    } finally {
+      await Promise.all([blue.close(), blueToo.close(), green.close()]);
+    }
   });
 });

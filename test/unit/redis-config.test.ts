@@ -28,6 +28,27 @@ describe("REDIS_URL", () => {
   });
 });
 
+describe("REDIS_PREFIX", () => {
+  it("defaults to pilotlab and takes a deployment's own prefix", () => {
+    expect(loadConfig({}).redisPrefix).toBe("pilotlab");
+    expect(loadConfig({ REDIS_PREFIX: "pilotlab-staging" }).redisPrefix).toBe("pilotlab-staging");
+    expect(loadConfig({ REDIS_PREFIX: "" }).redisPrefix).toBe("pilotlab");
+  });
+
+  it("refuses spaces, wildcards and overlong prefixes, naming the variable", () => {
+    for (const bad of ["two words", "pilot*", "a".repeat(65), "ü"]) {
+      let error: unknown;
+      try {
+        loadConfig({ REDIS_PREFIX: bad });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, bad).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual(["REDIS_PREFIX: must be 1 to 64 letters, digits, or _ . : - (such as pilotlab-staging)"]);
+    }
+  });
+});
+
 describe("document messages between instances", () => {
   it("refuses bytes that are not a document message (they are dropped, never applied)", () => {
     expect(() => decodeDocMessage(Buffer.from([]))).toThrow(/unknown document message/);
