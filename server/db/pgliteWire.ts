@@ -5,8 +5,14 @@ import type { PGlite } from "@electric-sql/pglite";
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
-/** Frontend Terminate message: 'X', length 4. */
+/** Type byte of the frontend Terminate message ('X', 5 bytes in all). */
 const TERMINATE = 0x58;
+
+/** Whole messages taken from what postgres.js wrote, and whether they end the session. */
+interface Batch {
+  messages: Buffer;
+  terminates: boolean;
+}
 
 /**
  * The in-process connection postgres.js uses to reach embedded PGlite (its `socket` option):
@@ -35,14 +41,19 @@ export class PGliteWire extends EventEmitter {
     }
     const bytes = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.pending = this.pending.length ? Buffer.concat([this.pending, bytes]) : bytes;
-    const complete = this.takeComplete();
-    if (complete) this.chain = this.chain.then(() => this.run(complete));
+    for (let batch = this.takeComplete(); batch; batch = this.takeComplete()) {
+      const next = batch;
+      this.chain = this.chain.then(() => this.run(next));
+    }
     if (callback) void this.chain.then(() => callback(null));
     return true;
   }
 
-  /** The whole messages at the front of what was written; null while a message is still partial. */
-  private takeComplete(): Buffer | null {
+  /**
+   * The next whole messages at the front of what was written (the startup message alone); null
+   * while a message is still partial.
+   */
+  private takeComplete(): Batch | null {
     const buf = this.pending;
     let end = 0;
     if (!this.started) {
@@ -63,27 +74,31 @@ export class PGliteWire extends EventEmitter {
         this.destroy();
         return null;
       }
+      // PGlite takes the startup message on its own (it ignores anything after it in the same call).
       this.started = true;
-      end = length;
+      this.pending = buf.subarray(length);
+      return { messages: buf.subarray(0, length), terminates: false };
     }
+    let terminates = false;
     while (end + 5 <= buf.length) {
       const length = 1 + buf.readInt32BE(end + 1);
       if (end + length > buf.length) break;
+      terminates = buf[end] === TERMINATE;
       end += length;
     }
     if (end === 0) return null;
     this.pending = buf.subarray(end);
-    return buf.subarray(0, end);
+    // Terminate is the session's last message: PGlite is not given it (its backend lives on).
+    return { messages: buf.subarray(0, terminates ? end - 5 : end), terminates };
   }
 
-  private async run(messages: Buffer) {
+  private async run({ messages: input, terminates }: Batch) {
     if (this.readyState !== "open") return;
-    const terminates = messages.length >= 5 && messages[messages.length - 5] === TERMINATE && messages.readInt32BE(messages.length - 4) === 4;
-    const input = terminates ? messages.subarray(0, messages.length - 5) : messages;
     try {
       if (input.length) {
         const output = await this.db.runExclusive(() => this.db.execProtocolRaw(new Uint8Array(input.buffer, input.byteOffset, input.byteLength)));
-        if (output.length && this.readyState === "open") this.emit("data", Buffer.from(output.buffer, output.byteOffset, output.byteLength));
+        // A copy: PGlite answers the startup message with a view of a buffer its next call reuses.
+        if (output.length && this.readyState === "open") this.emit("data", Buffer.from(output));
       }
     } catch (error) {
       this.destroy(error instanceof Error ? error : new Error(String(error)));

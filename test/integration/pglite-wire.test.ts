@@ -120,6 +120,18 @@ it("waits for a message written in pieces, and answers several messages written 
   await s.closed;
 });
 
+it("answers what comes before a Terminate written in the same chunk, then closes the session", async () => {
+  const s = rawSession();
+  const terminate = Buffer.from([0x58, 0, 0, 0, 4]);
+  s.wire.write(Buffer.concat([startupMessage(), simpleQuery("select 7 as seven"), terminate]));
+  await s.closed;
+  const types = messageTypes(s.all());
+  expect(types.slice(-4)).toEqual(["T", "D", "C", "Z"]);
+  expect(s.wire.readyState).toBe("closed");
+  // The backend lives on for the next session.
+  expect(await sql`select 8 as eight`).toEqual([{ eight: 8 }]);
+});
+
 it("rolls back what a session left open when it closes, so the next session starts clean", async () => {
   const s = rawSession();
   s.wire.write(startupMessage());
