@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_REDIS_PREFIX } from "./redis/fanout.js";
 
 /** Runtime configuration, parsed once from the environment at start. */
 export interface Config {
@@ -63,7 +64,7 @@ const envSchema = z.object({
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "must be 1 to 64 letters, digits, or _ . : - (such as pilotlab-staging)")
-    .default("pilotlab"),
+    .default(DEFAULT_REDIS_PREFIX),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -55,7 +55,6 @@ export class PGliteWire extends EventEmitter {
    */
   private takeComplete(): Batch | null {
     const buf = this.pending;
-    let end = 0;
     if (!this.started) {
       // The first message has no type byte: a startup message, or a request to answer here.
       if (buf.length < 8) return null;
@@ -79,6 +78,7 @@ export class PGliteWire extends EventEmitter {
       this.pending = buf.subarray(length);
       return { messages: buf.subarray(0, length), terminates: false };
     }
+    let end = 0;
     let terminates = false;
     while (end + 5 <= buf.length) {
       const length = 1 + buf.readInt32BE(end + 1);

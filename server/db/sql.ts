@@ -6,7 +6,7 @@ export type Sql = postgres.Sql<Record<string, never>>;
 export type TransactionSql = postgres.TransactionSql<Record<string, never>>;
 
 export interface SqlOptions {
-  /** postgres:// URL of a Postgres server; or `embedded`. */
+  /** postgres:// URL of a Postgres server (unless `embedded` is given). */
   url?: string;
   /** Opens a session on embedded PGlite, in-process (see pgliteWire.ts). */
   embedded?: () => PGliteWire;
