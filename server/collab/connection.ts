@@ -35,7 +35,8 @@ class ProtocolError extends Error {
   }
 }
 
-const EMPTY_UPDATE_BYTES = 2; // an update with no structs and no deletions
+/** An update with no structs and no deletions (what a client that has nothing new answers). */
+const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
 
 /**
  * Throws on an update that Y.applyUpdate would fail on only after applying part of it. Yjs
@@ -65,8 +66,7 @@ function validateUpdate(update: Uint8Array) {
  * step 1 carries the client's whole delete set, so a reader that wrote nothing still sends one
  * once the document has deletions: only content or deletions the server lacks count.
  */
-function isWriteAttempt(update: Uint8Array, doc: Y.Doc): boolean {
-  if (update.length <= EMPTY_UPDATE_BYTES) return false;
+function isWriteAttempt(update: Uint8Array, doc: SharedDoc): boolean {
   let decoded;
   try {
     decoded = Y.decodeUpdate(update);
@@ -74,7 +74,7 @@ function isWriteAttempt(update: Uint8Array, doc: Y.Doc): boolean {
     return true;
   }
   if (decoded.structs.length > 0) return true;
-  const known = Y.createDeleteSetFromStructStore(doc.store);
+  const known = Y.createDeleteSetFromStructStore(doc.ensureBuilt().store);
   for (const [client, ranges] of decoded.ds.clients) {
     const knownRanges = known.clients.get(client) ?? [];
     for (const { clock, len } of ranges) {
@@ -102,19 +102,6 @@ class RateLimiter {
     this.tokens -= 1;
     return true;
   }
-}
-
-/** The larger clock per client of two encoded state vectors. */
-function mergeStateVectors(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const merged = Y.decodeStateVector(a);
-  for (const [client, clock] of Y.decodeStateVector(b)) if (clock > (merged.get(client) ?? 0)) merged.set(client, clock);
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, merged.size);
-  for (const [client, clock] of merged) {
-    encoding.writeVarUint(encoder, client);
-    encoding.writeVarUint(encoder, clock);
-  }
-  return encoding.toUint8Array(encoder);
 }
 
 /** A sync step 2 carrying `update` (a document's whole state, for a client that has nothing yet). */
@@ -197,26 +184,27 @@ export function serveConnection(options: {
     const syncType = decoding.readVarUint(decoder);
     switch (syncType) {
       case syncProtocol.messageYjsSyncStep1: {
-        let stateVector = decoding.readVarUint8Array(decoder);
-        if (stateAlreadySent) {
-          // Messages arrive in order: the client applied the state we sent before this reply.
-          stateVector = mergeStateVectors(stateVector, Y.encodeStateVectorFromUpdate(stateAlreadySent));
-          stateAlreadySent = null;
-        }
+        const stateVector = decoding.readVarUint8Array(decoder);
+        // Messages arrive in order: the client applied a state we sent before it asked.
+        const missing = doc.missingFor(stateVector, stateAlreadySent);
+        stateAlreadySent = null;
         encoding.writeVarUint(encoder, MessageType.Sync);
-        syncProtocol.writeSyncStep2(encoder, doc.doc, stateVector);
+        encoding.writeVarUint(encoder, syncProtocol.messageYjsSyncStep2);
+        encoding.writeVarUint8Array(encoder, missing);
         return true;
       }
       case syncProtocol.messageYjsSyncStep2:
       case syncProtocol.messageYjsUpdate: {
         const update = decoding.readVarUint8Array(decoder);
+        // Changes nothing; a lazily opened document need not be built for it.
+        if (isEmptyUpdate(update)) return false;
         if (!identity.canWrite) {
-          if (isWriteAttempt(update, doc.doc)) metrics.writesRefused++;
+          if (isWriteAttempt(update, doc)) metrics.writesRefused++;
           return false;
         }
         // Decode and check fully first: a corrupt update must not half-apply.
         validateUpdate(update);
-        Y.applyUpdate(doc.doc, update, peer);
+        Y.applyUpdate(doc.ensureBuilt(), update, peer);
         return false;
       }
       default:
@@ -329,7 +317,8 @@ export function serveConnection(options: {
   // Start the sync: our state vector, then everyone's presence.
   const hello = encoding.createEncoder();
   encoding.writeVarUint(hello, MessageType.Sync);
-  syncProtocol.writeSyncStep1(hello, doc.doc);
+  encoding.writeVarUint(hello, syncProtocol.messageYjsSyncStep1);
+  encoding.writeVarUint8Array(hello, doc.stateVector());
   peer.send(encoding.toUint8Array(hello));
   const states = [...doc.awareness.getStates().keys()];
   if (states.length) {

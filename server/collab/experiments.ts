@@ -89,7 +89,7 @@ export class ExperimentGuard {
 
   private destroyed = false;
 
-  /** Reads the run records, starts watching, and repairs anything stored that breaks a lock. */
+  /** Reads the run records (the document may not be built yet; `attach` follows once it is). */
   async load(): Promise<void> {
     const runs = await this.deps.experiments.runs(this.deps.prototypeId);
     for (const run of runs) {
@@ -103,6 +103,11 @@ export class ExperimentGuard {
         last: null,
       });
     }
+  }
+
+  /** Starts watching the built document and repairs anything stored that breaks a lock. */
+  attach(): void {
+    if (this.destroyed || this.observer) return;
     const cards = cardsMap(this.host.doc);
     this.observer = (events, txn) => this.onChange(events, txn);
     cards.observeDeep(this.observer);

@@ -175,9 +175,9 @@ export class CollabServer {
     // send that state right away: the client applies it while we build the Y.Doc from it.
     let early: { ws: WebSocket; sentState: Uint8Array } | null = null;
     const sendStoredState = (state: Uint8Array) =>
-      new Promise<void>((resolve) => {
-        if (!this.accepting || socket.destroyed || state.byteLength < EARLY_STATE_MIN_BYTES) return resolve();
-        const timer = setTimeout(resolve, EARLY_STATE_FLUSH_MS);
+      new Promise<boolean>((resolve) => {
+        if (!this.accepting || socket.destroyed || state.byteLength < EARLY_STATE_MIN_BYTES) return resolve(false);
+        const timer = setTimeout(() => resolve(true), EARLY_STATE_FLUSH_MS);
         this.wss.handleUpgrade(req, socket, head, (ws) => {
           // Nothing the client sends is read until the document is ready and serveConnection listens.
           ws.pause();
@@ -185,7 +185,7 @@ export class CollabServer {
           ws.send(stateMessage(state), (error) => {
             if (!error) this.metrics.recordFirstSync(performance.now() - upgradeStartedAt);
             clearTimeout(timer);
-            resolve();
+            resolve(!error);
           });
         });
       });

@@ -19,6 +19,9 @@ export class CollabMetrics {
   persistLatencies: () => number[] = () => [];
   /** Connections closed because they read too slowly (unsent data over the limit). */
   slowReceiversClosed = 0;
+  /** Documents opened for readers from a stored snapshot without building them, and built later. */
+  lazyOpens = 0;
+  lazyBuilds = 0;
   private readonly firstSyncMs = new Float64Array(FIRST_SYNC_WINDOW);
   private firstSyncCount = 0;
   private firstSyncSumMs = 0;
@@ -63,6 +66,12 @@ export class CollabMetrics {
     );
     metric("pilotlab_collab_slow_receivers_closed_total", "counter", "Connections closed because their unsent data exceeded the limit.", [
       ["", this.slowReceiversClosed],
+    ]);
+    metric("pilotlab_collab_documents_opened_unbuilt_total", "counter", "Large stored documents served from their snapshot bytes before being built.", [
+      ["", this.lazyOpens],
+    ]);
+    metric("pilotlab_collab_documents_built_on_demand_total", "counter", "Of those, documents later built because something needed them (a write, a partial sync, a compaction).", [
+      ["", this.lazyBuilds],
     ]);
     const redis = this.redis();
     if (redis) {

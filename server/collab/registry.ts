@@ -5,9 +5,10 @@ import type { RemoteDocMessage } from "./crossInstance.js";
 
 /**
  * Told the stored state of a document as soon as it is read, before the document is built from
- * it; the build waits for the promise it returns (keep that short: every opener of the document waits).
+ * it; the load waits for the promise it returns (keep that short: every opener of the document
+ * waits). Resolves true when it sent the state to a client.
  */
-export type StoredStateListener = (state: Uint8Array) => Promise<void> | void;
+export type StoredStateListener = (state: Uint8Array) => Promise<boolean> | boolean;
 
 export class TooManyDocumentsError extends Error {
   constructor(max: number) {
@@ -111,15 +112,18 @@ export class DocumentRegistry {
     let doc: SharedDoc | null = null;
     try {
       const stored = await this.deps.updateLog.load(name);
+      let sentEarly = false;
       if (stored.update && onStoredState) {
         try {
-          await onStoredState(stored.update);
+          sentEarly = await onStoredState(stored.update);
         } catch (error) {
           this.logger.error({ err: error, docName: name }, "sending the stored state failed");
         }
       }
       doc = new SharedDoc(name, this.deps);
-      await doc.load(stored);
+      // The first client is applying the state we just sent; building our copy now would compete
+      // with it (on a shared machine) and is not needed to serve readers.
+      await doc.load(stored, { lazy: sentEarly });
     } catch (error) {
       stopRemote?.();
       doc?.destroy();

@@ -5,7 +5,7 @@ import * as syncProtocol from "y-protocols/sync";
 import type { Logger } from "../logger.js";
 import { MessageType } from "./constants.js";
 import type { CollabMetrics } from "./metrics.js";
-import type { LoadedState, UpdateLog } from "./updateLog.js";
+import type { LoadedState, SnapshotState, UpdateLog } from "./updateLog.js";
 import { documentText } from "./text.js";
 import type { DocFanout, RemoteDocMessage } from "./crossInstance.js";
 
@@ -44,13 +44,23 @@ export interface SharedDocDeps {
 
 /** Something that lives alongside a loaded document. */
 export interface DocExtension {
+  /** Reads what it needs while the document loads (the Y.Doc may not be built yet). */
   load(): Promise<void>;
+  /** Called once the Y.Doc holds the stored state (at load, or when a lazily opened document is built). */
+  attach(): void;
   /** Called whenever the document is stored (compaction, idle unload, shutdown). */
   store(): Promise<void>;
   destroy(): void;
 }
 
-/** One loaded document: its Y.Doc, presence, open connections and persistence state. */
+/**
+ * One loaded document: its Y.Doc, presence, open connections and persistence state.
+ *
+ * A large compacted document opened by a first reader is served before its Y.Doc is built (see
+ * `load`): its stored bytes answer readers, and the Y.Doc is built from them the first time
+ * something needs it (`ensureBuilt`: a write, a sync from a client that holds part of the
+ * document, another instance's update, a compaction after changes).
+ */
 export class SharedDoc {
   readonly doc = new Y.Doc();
   readonly awareness = new awarenessProtocol.Awareness(this.doc);
@@ -70,6 +80,8 @@ export class SharedDoc {
   /** Stops receiving from other instances (set once loaded). */
   private stopRemote: (() => void) | null = null;
   private destroyed = false;
+  /** The stored state and its vector while the Y.Doc has not been built from them. */
+  private unbuilt: { state: Uint8Array; stateVector: Uint8Array } | null = null;
 
   constructor(
     readonly name: string,
@@ -84,13 +96,61 @@ export class SharedDoc {
     );
   }
 
-  /** Applies the stored state; a throw leaves nothing half-loaded behind (the caller discards this doc). */
-  async load(preloaded?: LoadedState): Promise<void> {
+  /**
+   * Applies the stored state; a throw leaves nothing half-loaded behind (the caller discards this doc).
+   * With `lazy`, a state stored with its vector is kept as bytes and built when first needed.
+   */
+  async load(preloaded?: LoadedState, options: { lazy?: boolean } = {}): Promise<void> {
     const stored = preloaded ?? (await this.deps.updateLog.load(this.name));
-    if (stored.update) Y.applyUpdate(this.doc, stored.update, LOAD_ORIGIN);
     this.maxSeq = stored.lastSeq;
     this.updatesSinceSnapshot = stored.updatesSinceSnapshot;
     for (const extension of this.extensions) await extension.load();
+    if (options.lazy && stored.update && stored.stateVector) {
+      this.unbuilt = { state: stored.update, stateVector: stored.stateVector };
+      this.deps.metrics.lazyOpens++;
+      return;
+    }
+    if (stored.update) Y.applyUpdate(this.doc, stored.update, LOAD_ORIGIN);
+    for (const extension of this.extensions) extension.attach();
+  }
+
+  /** Whether the Y.Doc holds the document (false while a lazily opened one has not been needed). */
+  get built(): boolean {
+    return this.unbuilt === null;
+  }
+
+  /** Builds the Y.Doc from the stored state if that has not happened yet. */
+  ensureBuilt(): Y.Doc {
+    const pending = this.unbuilt;
+    if (pending && !this.destroyed) {
+      this.unbuilt = null;
+      const started = performance.now();
+      Y.applyUpdate(this.doc, pending.state, LOAD_ORIGIN);
+      for (const extension of this.extensions) extension.attach();
+      this.deps.metrics.lazyBuilds++;
+      this.deps.logger.debug({ docName: this.name, ms: Math.round(performance.now() - started) }, "document built on first need");
+    }
+    return this.doc;
+  }
+
+  /** The document's state vector (the stored one while unbuilt). */
+  stateVector(): Uint8Array {
+    return this.unbuilt ? this.unbuilt.stateVector : Y.encodeStateVector(this.doc);
+  }
+
+  /**
+   * What a client with `stateVector` lacks, as an update (sync step 2). `alreadySent` is a state
+   * this client was sent earlier on its connection (it has applied it before asking).
+   */
+  missingFor(stateVector: Uint8Array, alreadySent: Uint8Array | null): Uint8Array {
+    const pending = this.unbuilt;
+    if (pending) {
+      // Nothing changed since the stored state was read (any change builds the document first).
+      if (alreadySent === pending.state) return EMPTY_UPDATE;
+      if (Y.decodeStateVector(stateVector).size === 0) return pending.state;
+    }
+    const sv = alreadySent ? mergeStateVectors(stateVector, Y.encodeStateVectorFromUpdate(alreadySent)) : stateVector;
+    return Y.encodeStateAsUpdate(this.ensureBuilt(), sv);
   }
 
   /** Logs the update, then (only once it is durable) sends it to every other connection. */
@@ -144,7 +204,7 @@ export class SharedDoc {
   applyRemote(message: RemoteDocMessage) {
     if (this.destroyed) return;
     try {
-      if (message.kind === "update") Y.applyUpdate(this.doc, message.update, REMOTE_ORIGIN);
+      if (message.kind === "update") Y.applyUpdate(this.ensureBuilt(), message.update, REMOTE_ORIGIN);
       else awarenessProtocol.applyAwarenessUpdate(this.awareness, message.update, REMOTE_ORIGIN);
     } catch (error) {
       this.deps.logger.error({ err: error, docName: this.name, kind: message.kind }, "a message from another instance did not apply");
@@ -167,6 +227,8 @@ export class SharedDoc {
     this.compacting ??= (async () => {
       try {
         await this.persisted();
+        // Never built: nothing changed since it was read, and it was read as one stored snapshot.
+        if (!this.built) return;
         if (this.updatesSinceSnapshot > 0) {
           const counted = this.updatesSinceSnapshot;
           if (this.deps.fanout) {
@@ -174,11 +236,11 @@ export class SharedDoc {
             // away): the snapshot merges everything stored, under a lock, and deletes only what it read.
             const upto = await this.deps.updateLog.compactShared(this.name, (stored) => {
               if (stored) Y.applyUpdate(this.doc, stored, REMOTE_ORIGIN);
-              return Y.encodeStateAsUpdate(this.doc);
+              return this.snapshot();
             });
             this.maxSeq = Math.max(this.maxSeq, upto);
           } else {
-            await this.deps.updateLog.compact(this.name, Y.encodeStateAsUpdate(this.doc), this.maxSeq);
+            await this.deps.updateLog.compact(this.name, this.snapshot(), this.maxSeq);
           }
           this.updatesSinceSnapshot -= counted;
         }
@@ -192,6 +254,10 @@ export class SharedDoc {
       }
     })();
     return this.compacting;
+  }
+
+  private snapshot(): SnapshotState {
+    return { state: Y.encodeStateAsUpdate(this.doc), stateVector: Y.encodeStateVector(this.doc) };
   }
 
   private async saveTextIfChanged() {
@@ -220,6 +286,22 @@ export class SharedDoc {
     this.awareness.destroy();
     this.doc.destroy();
   }
+}
+
+/** An update with no structs and no deletions. */
+const EMPTY_UPDATE = new Uint8Array([0, 0]);
+
+/** The larger clock per client of two encoded state vectors. */
+function mergeStateVectors(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const merged = Y.decodeStateVector(a);
+  for (const [client, clock] of Y.decodeStateVector(b)) if (clock > (merged.get(client) ?? 0)) merged.set(client, clock);
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, merged.size);
+  for (const [client, clock] of merged) {
+    encoding.writeVarUint(encoder, client);
+    encoding.writeVarUint(encoder, clock);
+  }
+  return encoding.toUint8Array(encoder);
 }
 
 export function encodeSyncUpdate(update: Uint8Array): Uint8Array {

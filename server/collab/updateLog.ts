@@ -20,6 +20,17 @@ export interface LoadedState {
   lastSeq: number;
   /** Log entries on top of the snapshot (drives compaction). */
   updatesSinceSnapshot: number;
+  /**
+   * The state vector of `update`, when it is exactly a snapshot stored with one (no log rows on
+   * top): the document can then be served before it is built. Null otherwise.
+   */
+  stateVector: Uint8Array | null;
+}
+
+/** A document's state to store as its snapshot, with that state's vector. */
+export interface SnapshotState {
+  state: Uint8Array;
+  stateVector: Uint8Array;
 }
 
 /**
@@ -126,13 +137,9 @@ export class UpdateLog {
    * Folds the log into one snapshot in a transaction: the snapshot is the state of `doc`, which
    * contains every update up to `uptoSeq`; those log rows are then deleted.
    */
-  async compact(docName: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+  async compact(docName: string, snapshot: SnapshotState, uptoSeq: number): Promise<void> {
     await this.sql.begin(async (tx) => {
-      await tx`
-        insert into doc_snapshots (doc_name, state, last_seq, updated_at)
-        values (${docName}, ${Buffer.from(state)}, ${uptoSeq}, now())
-        on conflict (doc_name) do update
-          set state = excluded.state, last_seq = greatest(doc_snapshots.last_seq, excluded.last_seq), updated_at = now()`;
+      await storeSnapshot(tx, docName, snapshot, uptoSeq);
       await tx`delete from doc_updates where doc_name = ${docName} and seq <= ${uptoSeq}`;
     });
   }
@@ -143,17 +150,13 @@ export class UpdateLog {
    * as the snapshot and deletes exactly the log rows read (one committing late is kept). Resolves
    * with the highest seq read.
    */
-  async compactShared(docName: string, merge: (stored: Uint8Array | null) => Uint8Array): Promise<number> {
+  async compactShared(docName: string, merge: (stored: Uint8Array | null) => SnapshotState): Promise<number> {
     return this.sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(hashtext(${`pilotlab:compact:${docName}`}))`;
       const stored = await readStored(tx, docName, -1);
-      const state = merge(stored.update);
+      const snapshot = merge(stored.update);
       const lastSeq = Math.max(stored.lastSeq, stored.snapshotSeq);
-      await tx`
-        insert into doc_snapshots (doc_name, state, last_seq, updated_at)
-        values (${docName}, ${Buffer.from(state)}, ${lastSeq}, now())
-        on conflict (doc_name) do update
-          set state = excluded.state, last_seq = greatest(doc_snapshots.last_seq, excluded.last_seq), updated_at = now()`;
+      await storeSnapshot(tx, docName, snapshot, lastSeq);
       if (stored.logSeqs.length) await tx`delete from doc_updates where doc_name = ${docName} and seq = any(${stored.logSeqs}::bigint[])`;
       return lastSeq;
     });
@@ -168,21 +171,34 @@ export class UpdateLog {
   }
 }
 
+function storeSnapshot(tx: TransactionSql, docName: string, { state, stateVector }: SnapshotState, lastSeq: number) {
+  return tx`
+    insert into doc_snapshots (doc_name, state, state_vector, last_seq, updated_at)
+    values (${docName}, ${Buffer.from(state)}, ${Buffer.from(stateVector)}, ${lastSeq}, now())
+    on conflict (doc_name) do update
+      set state = excluded.state, state_vector = excluded.state_vector,
+          last_seq = greatest(doc_snapshots.last_seq, excluded.last_seq), updated_at = now()`;
+}
+
+const view = (bytes: Buffer) => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /**
  * The snapshot (if newer than `sinceSeq`; -1 reads everything) and the log rows after `sinceSeq`, merged, in one
  * statement. Every row left in the log is read, even one older than the snapshot: a compaction
  * deletes what it folded in, so what remains was not (a row committed late by another instance).
  */
 async function readStored(sql: Sql | TransactionSql, docName: string, sinceSeq: number) {
-  const rows = await sql<{ snapshot: boolean; bytes: Buffer; seq: string }[]>`
-    select true as snapshot, state as bytes, last_seq as seq from doc_snapshots where doc_name = ${docName} and last_seq > ${sinceSeq}
+  const rows = await sql<{ snapshot: boolean; bytes: Buffer; vector: Buffer | null; seq: string }[]>`
+    select true as snapshot, state as bytes, state_vector as vector, last_seq as seq from doc_snapshots where doc_name = ${docName} and last_seq > ${sinceSeq}
     union all
-    select false, update, seq from doc_updates where doc_name = ${docName} and seq > ${sinceSeq}
+    select false, update, null, seq from doc_updates where doc_name = ${docName} and seq > ${sinceSeq}
     order by snapshot desc, seq`;
-  const parts = rows.map((row) => new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength));
+  const parts = rows.map((row) => view(row.bytes));
   const logRows = rows.filter((row) => !row.snapshot);
+  const only = rows.length === 1 ? rows[0] : null;
   return {
     update: parts.length === 0 ? null : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
+    stateVector: only?.snapshot && only.vector ? view(only.vector) : null,
     lastSeq: rows.reduce((max, row) => Math.max(max, Number(row.seq)), 0),
     snapshotSeq: rows.length && rows[0].snapshot ? Number(rows[0].seq) : 0,
     updatesSinceSnapshot: logRows.length,
@@ -195,6 +211,6 @@ async function readStored(sql: Sql | TransactionSql, docName: string, sinceSeq: 
  * outside the collaboration server (decisions pin the version people saw) and inside a transaction.
  */
 export async function loadDocumentState(sql: Sql | TransactionSql, docName: string): Promise<LoadedState> {
-  const { update, lastSeq, updatesSinceSnapshot } = await readStored(sql, docName, -1);
-  return { update, lastSeq, updatesSinceSnapshot };
+  const { update, lastSeq, updatesSinceSnapshot, stateVector } = await readStored(sql, docName, -1);
+  return { update, lastSeq, updatesSinceSnapshot, stateVector };
 }

@@ -23,7 +23,8 @@
  * S4 (cold load): one document with a history of 20,000 single-edit updates. Ours: the updates are
  * written as rows of the update log, a server loads them once and compacts them into a snapshot on
  * shutdown; then, BENCH_S4_LOADS times, a freshly restarted server serves one fresh client. Stock:
- * clients send the same updates to it, then fresh clients load the document from its memory.
+ * clients send the same updates to it, then fresh clients load the document from its memory. The
+ * loads alternate (ours, stock, ours…) after a client-side warm-up, so neither gets a colder client.
  * End-to-end is provider created → its `sync` event; our server's share (upgrade request → full
  * state sent) comes from its pilotlab_collab_first_sync_seconds metric.
  */
@@ -276,82 +277,66 @@ interface ColdLoadResult {
 
 const median = (xs: number[]) => r2(percentile([...xs].sort((a, b) => a - b), 50));
 
-/** S4 against our server: history written into the update log, compacted, then cold loads from restarted servers. */
-async function coldLoadOurs(history: { updates: Uint8Array[]; reference: Y.Doc }): Promise<{ result: ColdLoadResult; template: Uint8Array[] }> {
-  const target = await startOurs(1);
-  try {
-    const docName = target.docNames[0];
-    await target.stopServer();
-    // Write the history straight into the log (as 20,000 appends through the server would, only faster).
-    const db = await openDatabase({ ...target.database, runMigrations: false });
-    let template: Uint8Array[];
-    try {
-      const rows = await db.sql<{ update: Buffer }[]>`select update from doc_updates where doc_name = ${docName} order by seq`;
-      template = rows.map((r) => new Uint8Array(r.update));
-      for (let i = 0; i < history.updates.length; i += 1000) {
-        const batch = history.updates.slice(i, i + 1000).map((u) => ({ doc_name: docName, update: Buffer.from(u) }));
-        await db.sql`insert into doc_updates ${db.sql(batch, "doc_name", "update")}`;
-      }
-    } finally {
-      await db.close();
-    }
-    for (const u of template) Y.applyUpdate(history.reference, u);
-
-    // A server loads the whole log once; its shutdown stores (compacts) the document into one snapshot.
-    await target.startServer();
-    const first = await coldLoad(target, history.reference, 0);
-    // The client syncs from the stored bytes before the server has built its copy; a server stopped
-    // before that stores nothing (the log stays as it was), so wait until the document is loaded.
-    const loadedBy = Date.now() + 60_000;
-    while ((await readMetric(target.origins[0], "pilotlab_collab_documents_loaded")) < 1) {
-      if (Date.now() > loadedBy) throw new Error("S4: the server never finished loading the document");
-      await sleep(100);
-    }
-    await target.stopServer();
-    const check = await openDatabase({ ...target.database, runMigrations: false });
-    let stateBytes: number;
-    try {
-      const [{ n }] = await check.sql<{ n: number }[]>`select count(*)::int as n from doc_updates where doc_name = ${docName}`;
-      const [snap] = await check.sql<{ bytes: number }[]>`select length(state)::int as bytes from doc_snapshots where doc_name = ${docName}`;
-      if (n !== 0 || !snap) throw new Error(`S4: the log was not compacted (${n} rows left, snapshot ${snap ? "present" : "missing"})`);
-      stateBytes = snap.bytes;
-    } finally {
-      await check.close();
-    }
-
-    const loadsMs: number[] = [];
-    const serverShareMs: number[] = [];
-    let converged = first.same;
-    for (let i = 0; i < S4_LOADS; i++) {
-      await target.startServer();
-      const load = await coldLoad(target, history.reference, i + 1);
-      loadsMs.push(load.ms);
-      converged &&= load.same;
-      // The only connection since the restart, so the sum is this load's share.
-      serverShareMs.push((await readMetric(target.origins[0], "pilotlab_collab_first_sync_seconds_sum")) * 1000);
-      await target.stopServer();
-    }
-    return {
-      template,
-      result: {
-        scenario: "S4",
-        server: "ours",
-        updates: history.updates.length,
-        stateBytes,
-        loadsMs: loadsMs.map(r2),
-        medianMs: median(loadsMs),
-        serverShareMs: serverShareMs.map(r2),
-        serverShareMedianMs: median(serverShareMs),
-        converged,
-      },
-    };
-  } finally {
-    await target.stop();
+/**
+ * The load generator's own apply of a large state gets faster as its JIT warms up, and the loads
+ * alternate between the servers: neither side gets the colder client. A few unmeasured applies of
+ * the same state first take the rest of the warm-up out of both.
+ */
+function warmUpClientApply(reference: Y.Doc, times = 5) {
+  const state = Y.encodeStateAsUpdate(reference);
+  for (let i = 0; i < times; i++) {
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, state);
+    doc.destroy();
   }
 }
 
-/** S4 against the stock server: clients send it the same history (it keeps it in memory), then fresh clients load. */
-async function coldLoadStock(history: { updates: Uint8Array[]; reference: Y.Doc }, template: Uint8Array[]): Promise<ColdLoadResult> {
+/** S4 against our server, prepared: history written into the update log and compacted by a server's shutdown. */
+async function prepareColdLoadOurs(history: { updates: Uint8Array[]; reference: Y.Doc }) {
+  const target = await startOurs(1);
+  const docName = target.docNames[0];
+  await target.stopServer();
+  // Write the history straight into the log (as 20,000 appends through the server would, only faster).
+  const db = await openDatabase({ ...target.database, runMigrations: false });
+  let template: Uint8Array[];
+  try {
+    const rows = await db.sql<{ update: Buffer }[]>`select update from doc_updates where doc_name = ${docName} order by seq`;
+    template = rows.map((r) => new Uint8Array(r.update));
+    for (let i = 0; i < history.updates.length; i += 1000) {
+      const batch = history.updates.slice(i, i + 1000).map((u) => ({ doc_name: docName, update: Buffer.from(u) }));
+      await db.sql`insert into doc_updates ${db.sql(batch, "doc_name", "update")}`;
+    }
+  } finally {
+    await db.close();
+  }
+  for (const u of template) Y.applyUpdate(history.reference, u);
+
+  // A server loads the whole log once; its shutdown stores (compacts) the document into one snapshot.
+  await target.startServer();
+  const first = await coldLoad(target, history.reference, 0);
+  // The client syncs from the stored bytes before the server has built its copy; a server stopped
+  // before that stores nothing (the log stays as it was), so wait until the document is loaded.
+  const loadedBy = Date.now() + 60_000;
+  while ((await readMetric(target.origins[0], "pilotlab_collab_documents_loaded")) < 1) {
+    if (Date.now() > loadedBy) throw new Error("S4: the server never finished loading the document");
+    await sleep(100);
+  }
+  await target.stopServer();
+  const check = await openDatabase({ ...target.database, runMigrations: false });
+  let stateBytes: number;
+  try {
+    const [{ n }] = await check.sql<{ n: number }[]>`select count(*)::int as n from doc_updates where doc_name = ${docName}`;
+    const [snap] = await check.sql<{ bytes: number }[]>`select length(state)::int as bytes from doc_snapshots where doc_name = ${docName}`;
+    if (n !== 0 || !snap) throw new Error(`S4: the log was not compacted (${n} rows left, snapshot ${snap ? "present" : "missing"})`);
+    stateBytes = snap.bytes;
+  } finally {
+    await check.close();
+  }
+  return { target, template, stateBytes, firstConverged: first.same };
+}
+
+/** S4 against the stock server, prepared: a client sends it the same history (it keeps it in memory). */
+async function prepareColdLoadStock(history: { updates: Uint8Array[]; reference: Y.Doc }, template: Uint8Array[]) {
   const target = await startStock(1);
   try {
     const writer = new WebSocket(`${target.wsBaseFor(0)}/${target.docNames[0]}`);
@@ -365,24 +350,66 @@ async function coldLoadStock(history: { updates: Uint8Array[]; reference: Y.Doc 
       await sleep(200);
     }
     writer.close();
-    const loadsMs: number[] = [];
-    let converged = true;
-    for (let i = 0; i < S4_LOADS; i++) {
-      const load = await coldLoad(target, history.reference, i + 1);
-      loadsMs.push(load.ms);
-      converged &&= load.same;
-    }
-    return {
-      scenario: "S4",
-      server: "stock",
-      updates: history.updates.length,
-      stateBytes: Y.encodeStateAsUpdate(history.reference).length,
-      loadsMs: loadsMs.map(r2),
-      medianMs: median(loadsMs),
-      converged,
-    };
-  } finally {
+    return target;
+  } catch (error) {
     await target.stop();
+    throw error;
+  }
+}
+
+/**
+ * S4: cold loads from freshly restarted servers of ours (after compaction) and loads of the same
+ * document from the stock server's memory, alternating ours, stock, ours, stock…
+ */
+async function coldLoads(history: { updates: Uint8Array[]; reference: Y.Doc }): Promise<{ ours: ColdLoadResult; stock: ColdLoadResult }> {
+  const ours = await prepareColdLoadOurs(history);
+  try {
+    const stock = await prepareColdLoadStock(history, ours.template);
+    try {
+      warmUpClientApply(history.reference);
+      const oursMs: number[] = [];
+      const stockMs: number[] = [];
+      const serverShareMs: number[] = [];
+      let oursConverged = ours.firstConverged;
+      let stockConverged = true;
+      for (let i = 0; i < S4_LOADS; i++) {
+        await ours.target.startServer();
+        const load = await coldLoad(ours.target, history.reference, i + 1);
+        oursMs.push(load.ms);
+        oursConverged &&= load.same;
+        // The only connection since the restart, so the sum is this load's share.
+        serverShareMs.push((await readMetric(ours.target.origins[0], "pilotlab_collab_first_sync_seconds_sum")) * 1000);
+        await ours.target.stopServer();
+        const stockLoad = await coldLoad(stock, history.reference, i + 1);
+        stockMs.push(stockLoad.ms);
+        stockConverged &&= stockLoad.same;
+      }
+      const common = { scenario: "S4" as const, updates: history.updates.length };
+      return {
+        ours: {
+          ...common,
+          server: "ours",
+          stateBytes: ours.stateBytes,
+          loadsMs: oursMs.map(r2),
+          medianMs: median(oursMs),
+          serverShareMs: serverShareMs.map(r2),
+          serverShareMedianMs: median(serverShareMs),
+          converged: oursConverged,
+        },
+        stock: {
+          ...common,
+          server: "stock",
+          stateBytes: Y.encodeStateAsUpdate(history.reference).length,
+          loadsMs: stockMs.map(r2),
+          medianMs: median(stockMs),
+          converged: stockConverged,
+        },
+      };
+    } finally {
+      await stock.stop();
+    }
+  } finally {
+    await ours.target.stop();
   }
 }
 
@@ -446,15 +473,12 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 
-let coldLoads: ColdLoadResult[] = [];
+let coldLoadResults: ColdLoadResult[] = [];
 if (ONLY.includes("S4") && !multi) {
-  const history = makeHistory(S4_UPDATES);
-  // Ours first: its stored template is added to the history the stock server is sent.
-  const { result: ours, template } = await coldLoadOurs(history);
+  const { ours, stock } = await coldLoads(makeHistory(S4_UPDATES));
   console.log(JSON.stringify({ ...ours, database: dbLabel }));
-  const stock = await coldLoadStock(history, template);
   console.log(JSON.stringify({ ...stock, database: "none (memory)" }));
-  coldLoads = [stock, ours];
+  coldLoadResults = [stock, ours];
 }
 
 const cols: [string, (r: Result) => string | number | boolean][] = [
@@ -512,8 +536,8 @@ for (const s of SCENARIOS) {
   const ok = (x: number) => (x <= 1.5 ? "within 1.5x target" : "MISSES 1.5x target");
   console.log(`${s.id} ours/stock: p99 latency ${p99.toFixed(2)} (${ok(p99)}), CPU per delivered update ${cpu.toFixed(2)} (${ok(cpu)})`);
 }
-const coldOurs = coldLoads.find((r) => r.server === "ours");
-const coldStock = coldLoads.find((r) => r.server === "stock");
+const coldOurs = coldLoadResults.find((r) => r.server === "ours");
+const coldStock = coldLoadResults.find((r) => r.server === "stock");
 if (coldOurs && coldStock) {
   const ratio = coldOurs.medianMs / coldStock.medianMs;
   const share = coldOurs.serverShareMedianMs!;
@@ -528,7 +552,7 @@ if (coldOurs && coldStock) {
 }
 const failed = [
   ...results.filter((r) => !r.converged || !r.freshClientConverged),
-  ...coldLoads.filter((r) => !r.converged),
+  ...coldLoadResults.filter((r) => !r.converged),
 ];
 if (failed.length) {
   console.error(`convergence FAILED in: ${failed.map((r) => `${r.scenario}/${r.server}`).join(", ")}`);

@@ -6,7 +6,7 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { memberClient } from "../helpers/factories.js";
 import { connectProvider, eventually, storedDoc, synced } from "../helpers/collab.js";
 import { EARLY_STATE_MIN_BYTES } from "../../server/collab/index.js";
-import { MSG_SYNC, newPrototype, RawClient, readMetric, sameState, syncStep1Message, syncUpdateMessage, textUpdate } from "./support.js";
+import { MSG_AWARENESS, MSG_SYNC, newPrototype, queryAwarenessMessage, RawClient, readMetric, sameState, syncStep1Message, syncUpdateMessage, textUpdate } from "./support.js";
 
 let app: TestServer;
 
@@ -93,5 +93,107 @@ describe("opening a document that is not in memory", () => {
     expect(sameState(shared.doc, other.doc)).toBe(true);
     raw.destroy();
     other.destroy();
+  });
+
+  /** A document over the early-send size, stored as one snapshot and unloaded; the text it holds. */
+  async function storedLargeDocument() {
+    const { workspace, docName } = await newPrototype(app);
+    const writer = await memberClient(app, workspace.id, "editor");
+    const first = connectProvider(app, writer.client, docName);
+    await synced(first.provider);
+    first.doc.getText("t").insert(0, "a stored page ".repeat(Math.ceil(EARLY_STATE_MIN_BYTES / 14)));
+    const text = first.doc.getText("t").toString();
+    await eventually(async () => {
+      const stored = await storedDoc(app, docName);
+      const same = stored.getText("t").toString() === text;
+      stored.destroy();
+      return same;
+    }, "edits stored");
+    first.destroy();
+    await eventually(() => app.collab.registry.loaded(docName) === undefined, "document unloaded");
+    const [row] = await app.db.sql<{ n: number; vector: Buffer | null }[]>`
+      select (select count(*)::int from doc_updates where doc_name = ${docName}) as n,
+             (select state_vector from doc_snapshots where doc_name = ${docName}) as vector`;
+    expect(row.n).toBe(0);
+    expect(row.vector).not.toBeNull();
+    return { workspace, docName, text };
+  }
+
+  it("serves readers of a large stored document from its snapshot, and builds it only when a write needs it", async () => {
+    const { workspace, docName, text } = await storedLargeDocument();
+    const opensBefore = await readMetric(app, "pilotlab_collab_documents_opened_unbuilt_total");
+    const buildsBefore = await readMetric(app, "pilotlab_collab_documents_built_on_demand_total");
+    const editor = await memberClient(app, workspace.id, "editor");
+    const viewer = await memberClient(app, workspace.id, "viewer");
+
+    // The first reader gets the state early; it asks as a fresh client does and answers our state vector.
+    const first = await RawClient.connect(app, docName, { cookie: editor.client.cookieHeader });
+    expect(first.doc.getText("t").toString()).toBe(text);
+    const shared = app.collab.registry.loaded(docName)!;
+    expect(shared.built).toBe(false);
+    // The vector stored with the snapshot is the one the built document will have.
+    expect(Buffer.from(shared.stateVector())).toEqual(Buffer.from(Y.encodeStateVector(first.doc)));
+
+    // A second reader, with nothing yet, is sent the stored bytes in full, still without a build.
+    const second = await RawClient.connect(app, docName, { cookie: viewer.client.cookieHeader });
+    expect(second.doc.getText("t").toString()).toBe(text);
+    // Its answer to our state vector is handled before this query's reply (messages are handled in order).
+    second.send(queryAwarenessMessage());
+    await eventually(() => second.received.includes(MSG_AWARENESS), "second reader's sync done");
+    expect(shared.built).toBe(false);
+    expect(await readMetric(app, "pilotlab_collab_documents_opened_unbuilt_total")).toBe(opensBefore + 1);
+    expect(await readMetric(app, "pilotlab_collab_documents_built_on_demand_total")).toBe(buildsBefore);
+
+    // The first write builds it, is logged, and reaches the other reader.
+    first.send(syncUpdateMessage(textUpdate(first.doc, " and a new line")));
+    await eventually(() => second.doc.getText("t").toString() === `${text} and a new line`, "write reaches the reader");
+    expect(shared.built).toBe(true);
+    expect(await readMetric(app, "pilotlab_collab_documents_built_on_demand_total")).toBe(buildsBefore + 1);
+    await shared.persisted();
+    const stored = await storedDoc(app, docName);
+    expect(stored.getText("t").toString()).toBe(`${text} and a new line`);
+    expect(sameState(shared.doc, stored)).toBe(true);
+    stored.destroy();
+    first.destroy();
+    second.destroy();
+  });
+
+  it("builds the document to answer a client that already holds part of it, and takes that client's offline work", async () => {
+    const { workspace, docName, text } = await storedLargeDocument();
+    const editor = await memberClient(app, workspace.id, "editor");
+    // What a client kept from an earlier visit, plus a line written offline.
+    const offline = new Y.Doc();
+    Y.applyUpdate(offline, Y.encodeStateAsUpdate(await storedDoc(app, docName)));
+    offline.getText("t").insert(0, "Offline: ");
+    const returning = new RawClient(app, docName, { cookie: editor.client.cookieHeader });
+    Y.applyUpdate(returning.doc, Y.encodeStateAsUpdate(offline));
+    await returning.opened;
+    returning.send(syncStep1Message(returning.doc));
+    await eventually(() => returning.gotState, "answered");
+    // Our state vector made it send what we lacked; the document was built to take it.
+    const shared = app.collab.registry.loaded(docName)!;
+    await eventually(() => shared.built && shared.doc.getText("t").toString() === `Offline: ${text}`, "offline work applied");
+    await shared.persisted();
+    const stored = await storedDoc(app, docName);
+    expect(stored.getText("t").toString()).toBe(`Offline: ${text}`);
+    stored.destroy();
+    offline.destroy();
+    returning.destroy();
+  });
+
+  it("does not rewrite the snapshot of a document that was only read", async () => {
+    const { workspace, docName, text } = await storedLargeDocument();
+    const [before] = await app.db.sql<{ updatedAt: Date }[]>`select updated_at as "updatedAt" from doc_snapshots where doc_name = ${docName}`;
+    const viewer = await memberClient(app, workspace.id, "viewer");
+    const reader = await RawClient.connect(app, docName, { cookie: viewer.client.cookieHeader });
+    expect(reader.doc.getText("t").toString()).toBe(text);
+    reader.destroy();
+    await eventually(() => app.collab.registry.loaded(docName) === undefined, "document unloaded");
+    const [after] = await app.db.sql<{ updatedAt: Date }[]>`select updated_at as "updatedAt" from doc_snapshots where doc_name = ${docName}`;
+    expect(after.updatedAt.getTime()).toBe(before.updatedAt.getTime());
+    // And it opens as before.
+    const again = await RawClient.connect(app, docName, { cookie: viewer.client.cookieHeader });
+    expect(again.doc.getText("t").toString()).toBe(text);
+    again.destroy();
   });
 });

@@ -7,7 +7,8 @@ import * as Y from "yjs";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { memberClient } from "../helpers/factories.js";
 import { connectProvider, eventually, storedDoc, synced, type CollabClient } from "../helpers/collab.js";
-import { newPrototype } from "./support.js";
+import { newPrototype, readMetric } from "./support.js";
+import { EARLY_STATE_MIN_BYTES } from "../../server/collab/index.js";
 import { cardsMap, cardText, column, createCard, moveCard, readCards, setCardValue, type Card } from "../../app/lib/experiments/cards.js";
 
 let app: TestServer;
@@ -240,6 +241,34 @@ describe("starting a card locks its test", () => {
     moveCard(c.doc, CARD, "running", 0); // reopening is allowed
     await eventually(() => converged(c.doc, serverDoc(docName)) && card(c.doc).metric === "Pulse engagement score" && card(c.doc).status === "running", "lock holds after reload");
     await eventually(async () => (await runRow(prototype.id))?.verdict === null, "reopen recorded");
+  });
+});
+
+describe("a large document opened from its snapshot before being built", () => {
+  it("still holds the lock of a started card once a write builds it", async () => {
+    const { a, b, prototype, workspace, docName } = await twoEditors();
+    createCard(a.doc, { id: CARD, name: "Coaching circles", createdBy: "x" });
+    fill(a.doc);
+    moveCard(a.doc, CARD, "running", 0);
+    // Large enough that its next opener is sent the stored state first and the build waits.
+    a.doc.getText("notes").insert(0, "pilot notes ".repeat(Math.ceil(EARLY_STATE_MIN_BYTES / 12)));
+    await eventually(async () => (await runRow(prototype.id)) !== null && card(b.doc).startedAt !== null, "started");
+    const shared = app.collab.registry.loaded(docName)!;
+    await eventually(() => converged(a.doc, b.doc, shared.doc) && shared.doc.getText("notes").length > 0, "server has everything");
+    a.destroy();
+    b.destroy();
+    await app.collab.registry.unload(shared);
+    expect(app.collab.registry.loaded(docName)).toBeUndefined();
+
+    const opensBefore = await readMetric(app, "pilotlab_collab_documents_opened_unbuilt_total");
+    const carol = await memberClient(app, workspace.id, "editor");
+    const c = connectProvider(app, carol.client, docName);
+    open.push(c);
+    await synced(c.provider);
+    expect(await readMetric(app, "pilotlab_collab_documents_opened_unbuilt_total")).toBe(opensBefore + 1);
+    setText(c.doc, "metric", "Vibes");
+    await eventually(() => converged(c.doc, serverDoc(docName)) && card(c.doc).metric === "Pulse engagement score", "lock holds");
+    expect(app.collab.registry.loaded(docName)!.built).toBe(true);
   });
 });
 

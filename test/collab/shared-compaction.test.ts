@@ -38,7 +38,7 @@ function instanceCopy(docName: string) {
     compact: () =>
       log.compactShared(docName, (stored) => {
         if (stored) Y.applyUpdate(doc, stored, "stored");
-        return Y.encodeStateAsUpdate(doc);
+        return { state: Y.encodeStateAsUpdate(doc), stateVector: Y.encodeStateVector(doc) };
       }),
   };
 }
