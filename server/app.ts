@@ -135,6 +135,7 @@ export async function startPilotlab(options: StartOptions): Promise<Pilotlab> {
     const app = createExpressApp({ config, logger, services, build, collab });
     const server = http.createServer(app);
     collab.attach(server);
+    await collab.warmUp();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(config.port, config.host, () => resolve());

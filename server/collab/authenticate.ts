@@ -15,6 +15,15 @@ export interface UpgradeRejection {
 
 export type UpgradeResult = { ok: true; docName: string; identity: CollabIdentity } | (UpgradeRejection & { ok: false });
 
+/** The user's role in the prototype's workspace (null: not a member); undefined when there is no such prototype. */
+export async function prototypeAccess(sql: Sql, prototypeId: string, userId: string) {
+  const [row] = await sql<{ role: Role | null; archived: boolean; workspaceId: string }[]>`
+    select m.role, p.archived_at is not null as archived, p.workspace_id as "workspaceId" from prototypes p
+    left join memberships m on m.workspace_id = p.workspace_id and m.user_id = ${userId}
+    where p.id = ${prototypeId}`;
+  return row;
+}
+
 /**
  * Decides an upgrade before any document is loaded: Origin (403), session (401),
  * document name (404), the prototype and the user's membership (404 / 403); for a sprint's ideas
@@ -59,10 +68,7 @@ export async function authenticateUpgrade(
     return identityOf(access.workspaceId, access.canWriteIdeas);
   }
 
-  const [row] = await sql<{ role: Role | null; archived: boolean; workspaceId: string }[]>`
-    select m.role, p.archived_at is not null as archived, p.workspace_id as "workspaceId" from prototypes p
-    left join memberships m on m.workspace_id = p.workspace_id and m.user_id = ${user.id}
-    where p.id = ${parsed.id}`;
+  const row = await prototypeAccess(sql, parsed.id, user.id);
   if (!row) return { ok: false, status: 404, message: "No such document" };
   if (!row.role) return { ok: false, status: 403, message: "You are not a member of this workspace" };
 
