@@ -196,4 +196,18 @@ describe("opening a document that is not in memory", () => {
     expect(again.doc.getText("t").toString()).toBe(text);
     again.destroy();
   });
+
+  it("builds a lazily opened document for an update from another instance, and passes it on to its readers", async () => {
+    const { workspace, docName, text } = await storedLargeDocument();
+    const viewer = await memberClient(app, workspace.id, "viewer");
+    const reader = await RawClient.connect(app, docName, { cookie: viewer.client.cookieHeader });
+    const shared = app.collab.registry.loaded(docName)!;
+    expect(shared.built).toBe(false);
+    // What the Redis fan-out hands over when another instance logged an edit (already durable there).
+    shared.applyRemote({ kind: "update", update: textUpdate(reader.doc, " (from instance B)"), seq: shared.maxSeq + 1 });
+    expect(shared.built).toBe(true);
+    expect(shared.doc.getText("t").toString()).toBe(`${text} (from instance B)`);
+    await eventually(() => reader.doc.getText("t").toString() === `${text} (from instance B)`, "remote edit reaches the reader");
+    reader.destroy();
+  });
 });
