@@ -82,6 +82,8 @@ export class SharedDoc {
   private destroyed = false;
   /** The stored state and its vector while the Y.Doc has not been built from them. */
   private unbuilt: { state: Uint8Array; stateVector: Uint8Array } | null = null;
+  /** Stored vectors of the states read at load (computing one from a large state takes tens of ms). */
+  private readonly vectorOf = new WeakMap<Uint8Array, Uint8Array>();
 
   constructor(
     readonly name: string,
@@ -105,6 +107,7 @@ export class SharedDoc {
     this.maxSeq = stored.lastSeq;
     this.updatesSinceSnapshot = stored.updatesSinceSnapshot;
     for (const extension of this.extensions) await extension.load();
+    if (stored.update && stored.stateVector) this.vectorOf.set(stored.update, stored.stateVector);
     if (options.lazy && stored.update && stored.stateVector) {
       this.unbuilt = { state: stored.update, stateVector: stored.stateVector };
       this.deps.metrics.lazyOpens++;
@@ -149,7 +152,8 @@ export class SharedDoc {
       if (alreadySent === pending.state) return EMPTY_UPDATE;
       if (Y.decodeStateVector(stateVector).size === 0) return pending.state;
     }
-    const sv = alreadySent ? mergeStateVectors(stateVector, Y.encodeStateVectorFromUpdate(alreadySent)) : stateVector;
+    const sentVector = alreadySent ? (this.vectorOf.get(alreadySent) ?? Y.encodeStateVectorFromUpdate(alreadySent)) : null;
+    const sv = sentVector ? mergeStateVectors(stateVector, sentVector) : stateVector;
     return Y.encodeStateAsUpdate(this.ensureBuilt(), sv);
   }
 

@@ -210,4 +210,30 @@ describe("opening a document that is not in memory", () => {
     await eventually(() => reader.doc.getText("t").toString() === `${text} (from instance B)`, "remote edit reaches the reader");
     reader.destroy();
   });
+
+  it("answers a client that was sent the stored state with only what changed since, when a write built the document meanwhile", async () => {
+    const { workspace, docName, text } = await storedLargeDocument();
+    const editor = await memberClient(app, workspace.id, "editor");
+    const frames: Uint8Array[] = [];
+    const early = new RawClient(app, docName, { cookie: editor.client.cookieHeader });
+    early.ws.on("message", (data: Buffer) => frames.push(new Uint8Array(data)));
+    await early.opened;
+    await eventually(() => early.gotState, "state sent unasked");
+
+    // Someone else writes before the first client asks for anything.
+    const other = await RawClient.connect(app, docName, { cookie: editor.client.cookieHeader });
+    other.send(syncUpdateMessage(textUpdate(other.doc, " + a later line")));
+    const shared = app.collab.registry.loaded(docName)!;
+    await eventually(() => shared.built && shared.doc.getText("t").toString() === `${text} + a later line`, "write applied");
+
+    // Its empty state vector plus the state it was sent: the answer is the later line only.
+    const stepTwos = () => syncMessages(early, frames).filter(([type]) => type === syncProtocol.messageYjsSyncStep2);
+    const before = stepTwos().length;
+    early.send(syncStep1Message(new Y.Doc()));
+    await eventually(() => stepTwos().length > before, "answer to sync step 1");
+    expect(stepTwos().at(-1)![1]).toBeLessThan(1024);
+    await eventually(() => early.doc.getText("t").toString() === `${text} + a later line`, "first client has the later line");
+    early.destroy();
+    other.destroy();
+  });
 });
