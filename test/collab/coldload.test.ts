@@ -236,4 +236,16 @@ describe("opening a document that is not in memory", () => {
     early.destroy();
     other.destroy();
   });
+
+  it("builds at load a snapshot stored without its state vector (stored before migration 010)", async () => {
+    const { workspace, docName, text } = await storedLargeDocument();
+    await app.db.sql`update doc_snapshots set state_vector = null where doc_name = ${docName}`;
+    const opensBefore = await readMetric(app, "pilotlab_collab_documents_opened_unbuilt_total");
+    const viewer = await memberClient(app, workspace.id, "viewer");
+    const reader = await RawClient.connect(app, docName, { cookie: viewer.client.cookieHeader });
+    expect(reader.doc.getText("t").toString()).toBe(text);
+    expect(app.collab.registry.loaded(docName)!.built).toBe(true);
+    expect(await readMetric(app, "pilotlab_collab_documents_opened_unbuilt_total")).toBe(opensBefore);
+    reader.destroy();
+  });
 });
