@@ -35,9 +35,6 @@ class ProtocolError extends Error {
   }
 }
 
-/** An update with no structs and no deletions (what a client that has nothing new answers). */
-const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0;
-
 /**
  * Throws on an update that Y.applyUpdate would fail on only after applying part of it. Yjs
  * decodes an update lazily while integrating it, so a structurally valid prefix would be applied
@@ -196,8 +193,8 @@ export function serveConnection(options: {
       case syncProtocol.messageYjsSyncStep2:
       case syncProtocol.messageYjsUpdate: {
         const update = decoding.readVarUint8Array(decoder);
-        // Changes nothing; a lazily opened document need not be built for it.
-        if (isEmptyUpdate(update)) return false;
+        // A lazily opened document need not be built for what changes nothing (a fresh client's answer).
+        if (doc.changesNothing(update)) return false;
         if (!identity.canWrite) {
           if (isWriteAttempt(update, doc)) metrics.writesRefused++;
           return false;

@@ -80,8 +80,8 @@ export class SharedDoc {
   /** Stops receiving from other instances (set once loaded). */
   private stopRemote: (() => void) | null = null;
   private destroyed = false;
-  /** The stored state and its vector while the Y.Doc has not been built from them. */
-  private unbuilt: { state: Uint8Array; stateVector: Uint8Array } | null = null;
+  /** The stored state, its vector and delete set while the Y.Doc has not been built from them. */
+  private unbuilt: { state: Uint8Array; stateVector: Uint8Array; deleteSet: Uint8Array | null } | null = null;
   /** Stored vectors of the states read at load (computing one from a large state takes tens of ms). */
   private readonly vectorOf = new WeakMap<Uint8Array, Uint8Array>();
 
@@ -109,7 +109,7 @@ export class SharedDoc {
     for (const extension of this.extensions) await extension.load();
     if (stored.update && stored.stateVector) this.vectorOf.set(stored.update, stored.stateVector);
     if (options.lazy && stored.update && stored.stateVector) {
-      this.unbuilt = { state: stored.update, stateVector: stored.stateVector };
+      this.unbuilt = { state: stored.update, stateVector: stored.stateVector, deleteSet: stored.deleteSet };
       this.deps.metrics.lazyOpens++;
       return;
     }
@@ -134,6 +134,17 @@ export class SharedDoc {
       this.deps.logger.debug({ docName: this.name, ms: Math.round(performance.now() - started) }, "document built on first need");
     }
     return this.doc;
+  }
+
+  /**
+   * Whether `update` is known to change nothing without building the document: empty, or, while
+   * unbuilt, exactly the stored delete set (what a client holding the stored state answers to our
+   * sync step 1; the encoding is canonical, so the same deletions give the same bytes).
+   */
+  changesNothing(update: Uint8Array): boolean {
+    if (update.length === 2 && update[0] === 0 && update[1] === 0) return true;
+    const known = this.unbuilt?.deleteSet;
+    return !!known && known.length === update.length && Buffer.compare(known, update) === 0;
   }
 
   /** The document's state vector (the stored one while unbuilt). */
@@ -261,7 +272,8 @@ export class SharedDoc {
   }
 
   private snapshot(): SnapshotState {
-    return { state: Y.encodeStateAsUpdate(this.doc), stateVector: Y.encodeStateVector(this.doc) };
+    const stateVector = Y.encodeStateVector(this.doc);
+    return { state: Y.encodeStateAsUpdate(this.doc), stateVector, deleteSet: Y.encodeStateAsUpdate(this.doc, stateVector) };
   }
 
   private async saveTextIfChanged() {

@@ -25,12 +25,16 @@ export interface LoadedState {
    * top): the document can then be served before it is built. Null otherwise.
    */
   stateVector: Uint8Array | null;
+  /** With `stateVector`: the snapshot's delete set as an update with no structs (null if not stored). */
+  deleteSet: Uint8Array | null;
 }
 
-/** A document's state to store as its snapshot, with that state's vector. */
+/** A document's state to store as its snapshot, with that state's vector and delete set. */
 export interface SnapshotState {
   state: Uint8Array;
   stateVector: Uint8Array;
+  /** `Y.encodeStateAsUpdate(doc, stateVector)`: no structs, every deletion. */
+  deleteSet: Uint8Array;
 }
 
 /**
@@ -171,12 +175,12 @@ export class UpdateLog {
   }
 }
 
-function storeSnapshot(tx: TransactionSql, docName: string, { state, stateVector }: SnapshotState, lastSeq: number) {
+function storeSnapshot(tx: TransactionSql, docName: string, { state, stateVector, deleteSet }: SnapshotState, lastSeq: number) {
   return tx`
-    insert into doc_snapshots (doc_name, state, state_vector, last_seq, updated_at)
-    values (${docName}, ${Buffer.from(state)}, ${Buffer.from(stateVector)}, ${lastSeq}, now())
+    insert into doc_snapshots (doc_name, state, state_vector, delete_set, last_seq, updated_at)
+    values (${docName}, ${Buffer.from(state)}, ${Buffer.from(stateVector)}, ${Buffer.from(deleteSet)}, ${lastSeq}, now())
     on conflict (doc_name) do update
-      set state = excluded.state, state_vector = excluded.state_vector,
+      set state = excluded.state, state_vector = excluded.state_vector, delete_set = excluded.delete_set,
           last_seq = greatest(doc_snapshots.last_seq, excluded.last_seq), updated_at = now()`;
 }
 
@@ -188,10 +192,11 @@ const view = (bytes: Buffer) => new Uint8Array(bytes.buffer, bytes.byteOffset, b
  * deletes what it folded in, so what remains was not (a row committed late by another instance).
  */
 async function readStored(sql: Sql | TransactionSql, docName: string, sinceSeq: number) {
-  const rows = await sql<{ snapshot: boolean; bytes: Buffer; vector: Buffer | null; seq: string }[]>`
-    select true as snapshot, state as bytes, state_vector as vector, last_seq as seq from doc_snapshots where doc_name = ${docName} and last_seq > ${sinceSeq}
+  const rows = await sql<{ snapshot: boolean; bytes: Buffer; vector: Buffer | null; deletions: Buffer | null; seq: string }[]>`
+    select true as snapshot, state as bytes, state_vector as vector, delete_set as deletions, last_seq as seq from doc_snapshots
+      where doc_name = ${docName} and last_seq > ${sinceSeq}
     union all
-    select false, update, null, seq from doc_updates where doc_name = ${docName} and seq > ${sinceSeq}
+    select false, update, null, null, seq from doc_updates where doc_name = ${docName} and seq > ${sinceSeq}
     order by snapshot desc, seq`;
   const parts = rows.map((row) => view(row.bytes));
   const logRows = rows.filter((row) => !row.snapshot);
@@ -199,6 +204,7 @@ async function readStored(sql: Sql | TransactionSql, docName: string, sinceSeq: 
   return {
     update: parts.length === 0 ? null : parts.length === 1 ? parts[0] : Y.mergeUpdates(parts),
     stateVector: only?.snapshot && only.vector ? view(only.vector) : null,
+    deleteSet: only?.snapshot && only.vector && only.deletions ? view(only.deletions) : null,
     lastSeq: rows.reduce((max, row) => Math.max(max, Number(row.seq)), 0),
     snapshotSeq: rows.length && rows[0].snapshot ? Number(rows[0].seq) : 0,
     updatesSinceSnapshot: logRows.length,
@@ -211,6 +217,6 @@ async function readStored(sql: Sql | TransactionSql, docName: string, sinceSeq: 
  * outside the collaboration server (decisions pin the version people saw) and inside a transaction.
  */
 export async function loadDocumentState(sql: Sql | TransactionSql, docName: string): Promise<LoadedState> {
-  const { update, lastSeq, updatesSinceSnapshot, stateVector } = await readStored(sql, docName, -1);
-  return { update, lastSeq, updatesSinceSnapshot, stateVector };
+  const { update, lastSeq, updatesSinceSnapshot, stateVector, deleteSet } = await readStored(sql, docName, -1);
+  return { update, lastSeq, updatesSinceSnapshot, stateVector, deleteSet };
 }

@@ -96,12 +96,13 @@ describe("opening a document that is not in memory", () => {
   });
 
   /** A document over the early-send size, stored as one snapshot and unloaded; the text it holds. */
-  async function storedLargeDocument() {
+  async function storedLargeDocument({ withDeletions = false } = {}) {
     const { workspace, docName } = await newPrototype(app);
     const writer = await memberClient(app, workspace.id, "editor");
     const first = connectProvider(app, writer.client, docName);
     await synced(first.provider);
     first.doc.getText("t").insert(0, "a stored page ".repeat(Math.ceil(EARLY_STATE_MIN_BYTES / 14)));
+    if (withDeletions) for (let i = 0; i < 5; i++) first.doc.getText("t").delete(100 * i, 7);
     const text = first.doc.getText("t").toString();
     await eventually(async () => {
       const stored = await storedDoc(app, docName);
@@ -247,5 +248,37 @@ describe("opening a document that is not in memory", () => {
     expect(app.collab.registry.loaded(docName)!.built).toBe(true);
     expect(await readMetric(app, "pilotlab_collab_documents_opened_unbuilt_total")).toBe(opensBefore);
     reader.destroy();
+  });
+
+  it("recognises a fresh client's answer carrying the stored deletions without building, and builds for deletions it lacks", async () => {
+    const { workspace, docName, text } = await storedLargeDocument({ withDeletions: true });
+    const viewer = await memberClient(app, workspace.id, "viewer");
+    const editor = await memberClient(app, workspace.id, "editor");
+    const refusedBefore = await readMetric(app, "pilotlab_collab_writes_refused_total");
+
+    // Each raw client answers our sync step 1 with its whole delete set, as the stock client does.
+    const reader = await RawClient.connect(app, docName, { cookie: viewer.client.cookieHeader });
+    const writer = await RawClient.connect(app, docName, { cookie: editor.client.cookieHeader });
+    for (const client of [reader, writer]) {
+      expect(client.doc.getText("t").toString()).toBe(text);
+      client.send(queryAwarenessMessage());
+      await eventually(() => client.received.includes(MSG_AWARENESS), "its answer handled");
+    }
+    const shared = app.collab.registry.loaded(docName)!;
+    expect(shared.built).toBe(false);
+    expect(await readMetric(app, "pilotlab_collab_writes_refused_total")).toBe(refusedBefore);
+
+    // A deletion the document lacks (made offline) is a write: the document is built to take it.
+    const offline = new Y.Doc();
+    Y.applyUpdate(offline, Y.encodeStateAsUpdate(writer.doc));
+    offline.getText("t").delete(0, 2);
+    const returning = new RawClient(app, docName, { cookie: editor.client.cookieHeader });
+    Y.applyUpdate(returning.doc, Y.encodeStateAsUpdate(offline));
+    await returning.opened;
+    returning.send(syncStep1Message(returning.doc));
+    await eventually(() => shared.built && shared.doc.getText("t").toString() === text.slice(2), "offline deletion applied");
+    await eventually(() => reader.doc.getText("t").toString() === text.slice(2), "the reader sees it");
+    for (const client of [reader, writer, returning]) client.destroy();
+    offline.destroy();
   });
 });

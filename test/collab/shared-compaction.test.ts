@@ -38,7 +38,8 @@ function instanceCopy(docName: string) {
     compact: () =>
       log.compactShared(docName, (stored) => {
         if (stored) Y.applyUpdate(doc, stored, "stored");
-        return { state: Y.encodeStateAsUpdate(doc), stateVector: Y.encodeStateVector(doc) };
+        const stateVector = Y.encodeStateVector(doc);
+        return { state: Y.encodeStateAsUpdate(doc), stateVector, deleteSet: Y.encodeStateAsUpdate(doc, stateVector) };
       }),
   };
 }
