@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { addMember, createPrototype, createUser, createWorkspace, PASSWORD } from "../helpers/factories.js";
-import { expectNoConsoleErrors, launchBrowser, logIn, newPerson, waitForHydration, type WatchedPage } from "../helpers/browser.js";
+import { expectNoConsoleErrors, launchBrowser, openLivePrototype, waitForHydration, type WatchedPage } from "../helpers/browser.js";
 import { eventually, storedDoc } from "../helpers/collab.js";
 import { documentText } from "../../server/collab/text.js";
 
@@ -36,12 +36,8 @@ afterAll(async () => {
 });
 
 async function open(who: keyof typeof emails): Promise<WatchedPage> {
-  const person = await newPerson(browser, app.url);
+  const person = await openLivePrototype(browser, app.url, { email: emails[who], password: PASSWORD }, url);
   people.push(person);
-  await logIn(person.page, emails[who], PASSWORD);
-  await person.page.goto(url);
-  await waitForHydration(person.page);
-  await person.page.locator('.connection[data-state="connected"]').waitFor();
   await person.page.getByText("Live: new decisions appear here").waitFor();
   return person;
 }

@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import * as Y from "yjs";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { createPrototype, createUser, createWorkspace, addMember, PASSWORD } from "../helpers/factories.js";
-import { expectNoConsoleErrors, launchBrowser, logIn, newPerson, waitForHydration, type WatchedPage } from "../helpers/browser.js";
+import { expectNoConsoleErrors, launchBrowser, openLivePrototype, waitForHydration, type WatchedPage } from "../helpers/browser.js";
 import { storedDoc, eventually } from "../helpers/collab.js";
 import { documentText } from "../../server/collab/text.js";
 
@@ -38,12 +38,8 @@ afterAll(async () => {
 
 /** Signs a person in (own browser context) and opens the prototype until its document is live. */
 async function open(who: keyof typeof names): Promise<WatchedPage> {
-  const person = await newPerson(browser, app.url);
+  const person = await openLivePrototype(browser, app.url, { email: emails[who], password: PASSWORD }, url);
   people.push(person);
-  await logIn(person.page, emails[who], PASSWORD);
-  await person.page.goto(url);
-  await waitForHydration(person.page);
-  await person.page.locator('.connection[data-state="connected"]').waitFor();
   await person.page.getByText("The problem").first().waitFor();
   return person;
 }

@@ -8,7 +8,7 @@ import type { Browser, Page } from "playwright-core";
 import * as Y from "yjs";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { addMember, createPrototype, createUser, createWorkspace, PASSWORD } from "../helpers/factories.js";
-import { expectNoConsoleErrors, launchBrowser, logIn, newPerson, waitForHydration, type WatchedPage } from "../helpers/browser.js";
+import { expectNoConsoleErrors, launchBrowser, openLivePrototype, type WatchedPage } from "../helpers/browser.js";
 import { eventually, storedDoc } from "../helpers/collab.js";
 import { readMetric } from "../collab/support.js";
 import { documentText } from "../../server/collab/text.js";
@@ -66,12 +66,8 @@ afterAll(async () => {
 });
 
 async function open(who: keyof typeof emails): Promise<WatchedPage> {
-  const person = await newPerson(browser, app.url);
+  const person = await openLivePrototype(browser, app.url, { email: emails[who], password: PASSWORD }, url);
   people.push(person);
-  await logIn(person.page, emails[who], PASSWORD);
-  await person.page.goto(url);
-  await waitForHydration(person.page);
-  await person.page.locator('.connection[data-state="connected"]').waitFor();
   await person.page.getByText(`Pilot note ${NOTES}:`).waitFor({ timeout: 15_000 });
   return person;
 }

@@ -96,6 +96,19 @@ export function expectNoConsoleErrors(person: WatchedPage, { expectedStatuses = 
 }
 
 /** Logs in through the real login form and waits to leave the login page. */
+/**
+ * Someone signed in, in a browser context of their own, on a prototype page whose live document
+ * is connected (callers then wait for what their page should show).
+ */
+export async function openLivePrototype(browser: Browser, baseURL: string, who: { email: string; password: string }, url: string): Promise<WatchedPage> {
+  const person = await newPerson(browser, baseURL);
+  await logIn(person.page, who.email, who.password);
+  await person.page.goto(url);
+  await waitForHydration(person.page);
+  await person.page.locator('.connection[data-state="connected"]').waitFor();
+  return person;
+}
+
 export async function logIn(page: Page, email: string, password: string) {
   await page.goto("/login");
   await waitForHydration(page);
