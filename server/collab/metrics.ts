@@ -19,8 +19,9 @@ export class CollabMetrics {
   persistLatencies: () => number[] = () => [];
   /** Connections closed because they read too slowly (unsent data over the limit). */
   slowReceiversClosed = 0;
-  /** Documents opened for readers from a stored snapshot without building them, and built later. */
+  /** Documents opened from a stored snapshot without building their Y.Doc (decision 0017). */
   lazyOpens = 0;
+  /** Of those, documents built later because something needed the Y.Doc. */
   lazyBuilds = 0;
   private readonly firstSyncMs = new Float64Array(FIRST_SYNC_WINDOW);
   private firstSyncCount = 0;

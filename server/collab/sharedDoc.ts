@@ -5,7 +5,7 @@ import * as syncProtocol from "y-protocols/sync";
 import type { Logger } from "../logger.js";
 import { MessageType } from "./constants.js";
 import type { CollabMetrics } from "./metrics.js";
-import type { LoadedState, SnapshotState, UpdateLog } from "./updateLog.js";
+import { snapshotOf, type LoadedState, type UpdateLog } from "./updateLog.js";
 import { documentText } from "./text.js";
 import type { DocFanout, RemoteDocMessage } from "./crossInstance.js";
 
@@ -251,11 +251,11 @@ export class SharedDoc {
             // away): the snapshot merges everything stored, under a lock, and deletes only what it read.
             const upto = await this.deps.updateLog.compactShared(this.name, (stored) => {
               if (stored) Y.applyUpdate(this.doc, stored, REMOTE_ORIGIN);
-              return this.snapshot();
+              return snapshotOf(this.doc);
             });
             this.maxSeq = Math.max(this.maxSeq, upto);
           } else {
-            await this.deps.updateLog.compact(this.name, this.snapshot(), this.maxSeq);
+            await this.deps.updateLog.compact(this.name, snapshotOf(this.doc), this.maxSeq);
           }
           this.updatesSinceSnapshot -= counted;
         }
@@ -269,11 +269,6 @@ export class SharedDoc {
       }
     })();
     return this.compacting;
-  }
-
-  private snapshot(): SnapshotState {
-    const stateVector = Y.encodeStateVector(this.doc);
-    return { state: Y.encodeStateAsUpdate(this.doc), stateVector, deleteSet: Y.encodeStateAsUpdate(this.doc, stateVector) };
   }
 
   private async saveTextIfChanged() {

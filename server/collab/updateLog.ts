@@ -37,6 +37,12 @@ export interface SnapshotState {
   deleteSet: Uint8Array;
 }
 
+/** What is stored as `doc`'s snapshot. */
+export function snapshotOf(doc: Y.Doc): SnapshotState {
+  const stateVector = Y.encodeStateVector(doc);
+  return { state: Y.encodeStateAsUpdate(doc), stateVector, deleteSet: Y.encodeStateAsUpdate(doc, stateVector) };
+}
+
 /**
  * The durable update log. Appends are group-committed, and each caller learns when its update is
  * durable. With a window of 0 (the default) the commit is adaptive: an update arriving while the

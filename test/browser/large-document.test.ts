@@ -14,6 +14,7 @@ import { readMetric } from "../collab/support.js";
 import { documentText } from "../../server/collab/text.js";
 import { DOCUMENT_FIELD } from "../../app/lib/editor/extensions.js";
 import { EARLY_STATE_MIN_BYTES } from "../../server/collab/index.js";
+import { snapshotOf } from "../../server/collab/updateLog.js";
 
 let app: TestServer;
 let browser: Browser;
@@ -50,11 +51,10 @@ beforeAll(async () => {
   // Months of editing leave deletions behind: every browser answers with them on connecting.
   const notes = fragment.toArray().slice(-NOTES) as Y.XmlElement[];
   for (const i of [10, 500, 1000]) (notes[i].get(0) as Y.XmlText).delete(0, 6);
-  const state = Y.encodeStateAsUpdate(doc);
-  expect(state.byteLength).toBeGreaterThan(EARLY_STATE_MIN_BYTES);
+  const snapshot = snapshotOf(doc);
+  expect(snapshot.state.byteLength).toBeGreaterThan(EARLY_STATE_MIN_BYTES);
   const [{ seq }] = await app.db.sql<{ seq: string }[]>`select max(seq)::text as seq from doc_updates where doc_name = ${docName}`;
-  const stateVector = Y.encodeStateVector(doc);
-  await app.collab.updateLog.compact(docName, { state, stateVector, deleteSet: Y.encodeStateAsUpdate(doc, stateVector) }, Number(seq));
+  await app.collab.updateLog.compact(docName, snapshot, Number(seq));
   doc.destroy();
   browser = await launchBrowser();
 });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import * as Y from "yjs";
-import { UpdateLog, loadDocumentState } from "../../server/collab/updateLog.js";
+import { UpdateLog, loadDocumentState, snapshotOf } from "../../server/collab/updateLog.js";
 import { createLogger } from "../../server/logger.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.js";
 
@@ -38,8 +38,7 @@ function instanceCopy(docName: string) {
     compact: () =>
       log.compactShared(docName, (stored) => {
         if (stored) Y.applyUpdate(doc, stored, "stored");
-        const stateVector = Y.encodeStateVector(doc);
-        return { state: Y.encodeStateAsUpdate(doc), stateVector, deleteSet: Y.encodeStateAsUpdate(doc, stateVector) };
+        return snapshotOf(doc);
       }),
   };
 }
