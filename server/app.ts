@@ -1,6 +1,6 @@
 import http from "node:http";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import express from "express";
 import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
@@ -18,8 +18,8 @@ import { LrsSender, type LrsSenderOptions } from "./feedback/lrs.js";
 import { RedisFanout } from "./redis/fanout.js";
 import type { AppLoadContext } from "@remix-run/node";
 import "./context.js";
+import { PROJECT_ROOT as ROOT } from "./paths.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUILD_PATH = path.join(ROOT, "build", "index.js");
 
 export interface Pilotlab {

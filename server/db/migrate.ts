@@ -1,12 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PROJECT_ROOT } from "../paths.js";
 import type { Sql } from "./sql.js";
 
 /** Arbitrary constant key for pg_advisory_xact_lock; serialises migrations across processes. */
 const MIGRATION_LOCK_KEY = 4_202_611;
 
-export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "server", "db", "migrations");
 
 export interface Migration {
   version: number;

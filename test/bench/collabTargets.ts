@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +14,7 @@ import postgres from "postgres";
 import WebSocket from "ws";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
+import { SERVER_BUNDLE } from "../../server/paths.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 /** Extra node flags for our server process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
@@ -160,6 +161,7 @@ export interface OursOptions {
 
 /** Our server (`server/index.ts`, demo data seeded) with `docs` new prototypes whose documents clients open. */
 export async function startOurs(docs: number, options: OursOptions = {}): Promise<OursTarget> {
+  if (!existsSync(SERVER_BUNDLE)) throw new Error(`no server bundle at ${SERVER_BUNDLE}: run "npm run build" first (npm run bench does)`);
   const instances = options.instances ?? 1;
   const external = options.databaseUrl === undefined ? (process.env.BENCH_DATABASE_URL ?? null) : options.databaseUrl;
   if (instances > 1 && (!external || !options.redisUrl)) throw new Error("several instances need a PostgreSQL databaseUrl and a redisUrl");
@@ -188,7 +190,7 @@ export async function startOurs(docs: number, options: OursOptions = {}): Promis
   let servers: ReturnType<typeof spawnServer>[] = [];
   const startOne = async (i: number) => {
     // Only the first instance migrates and seeds; the others start once it is up.
-    const server = spawnServer([...OURS_NODE_ARGS, "--import", "tsx", path.join(ROOT, "server/index.ts")], {
+    const server = spawnServer([...OURS_NODE_ARGS, SERVER_BUNDLE], {
       ...env,
       PORT: String(ports[i]),
       SEED_DEMO: i === 0 ? "1" : "0",

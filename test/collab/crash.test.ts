@@ -47,7 +47,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** `node --import tsx server/index.ts` on this file's data folder (or real database), seeded. */
+/** The server bundle (`node build/server/index.mjs`) on this file's data folder (or real database), seeded. */
 async function startChild(): Promise<ServerProcess> {
   const env: Record<string, string> = { DATA_DIR: dataDir, SEED_DEMO: "1" };
   if (realDb) env.DATABASE_URL = realDb.url!;

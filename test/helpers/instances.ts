@@ -1,12 +1,13 @@
 /**
  * Real server processes for tests that need more than one instance, or need to kill one:
- * `node --import tsx server/index.ts` on a free port, and a TCP proxy in front of a service
+ * `node build/server/index.mjs` (the bundle `npm start` runs) on a free port, and a TCP proxy in front of a service
  * (Redis) that a test can cut and restore without touching the service other runs share.
  */
 import net from "node:net";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { SERVER_BUNDLE } from "../../server/paths.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -37,7 +38,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   const childEnv = { ...process.env };
   for (const name of CONFIG_VARS) delete childEnv[name];
   Object.assign(childEnv, { HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env, PORT: String(port) });
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [SERVER_BUNDLE], { cwd: ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
   child.stderr!.on("data", (d) => (output += d));

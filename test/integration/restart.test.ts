@@ -10,6 +10,7 @@ import { DataDirLockedError, DataDirUnusableError } from "../../server/db/embedd
 import { readMigrations } from "../../server/db/migrate.js";
 import type { Sql } from "../../server/db/sql.js";
 import { ConfigError, loadConfig } from "../../server/config.js";
+import { SERVER_BUNDLE } from "../../server/paths.js";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "../../server/seed.js";
 import { createTestDatabase, usingRealPostgres, type TestDatabase } from "../helpers/db.js";
 import { HttpClient, location, pageText } from "../helpers/http.js";
@@ -168,7 +169,7 @@ describe("embedded database on disk", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// The real command line: node --import tsx server/index.ts
+// The real command line: node build/server/index.mjs (what `npm start` and `npm run serve` run)
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -190,7 +191,7 @@ const CONFIG_VARS = ["PORT", "HOST", "APP_ORIGIN", "DATABASE_URL", "DATA_DIR", "
 function startCli(env: Record<string, string>): Cli {
   const base = { ...process.env };
   for (const name of CONFIG_VARS) delete base[name];
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+  const child = spawn(process.execPath, [SERVER_BUNDLE], {
     cwd: ROOT,
     env: { ...base, HOST: "127.0.0.1", LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { BUILD_PATH } from "../../server/app.js";
+import { SERVER_BUNDLE } from "../../server/paths.js";
 import { startEmbeddedPostgres } from "../../server/db/embedded.js";
 import { createSql } from "../../server/db/sql.js";
 import { migrate } from "../../server/db/migrate.js";
@@ -18,6 +19,9 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   if (!fs.existsSync(BUILD_PATH)) {
     throw new Error(`No app build at ${BUILD_PATH}. Run the tests with "npm test" (it builds first) or run "npm run build".`);
+  }
+  if (!fs.existsSync(SERVER_BUNDLE)) {
+    throw new Error(`No server bundle at ${SERVER_BUNDLE}. Run the tests with "npm test" (it builds first) or run "npm run build".`);
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pilotlab-template-"));
   const file = path.join(dir, "template.tar");
