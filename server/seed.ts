@@ -4,6 +4,7 @@ import type { Stage } from "../app/lib/domain.js";
 import { hashPassword } from "./auth/password.js";
 import * as Y from "yjs";
 import { insertInitialDocument } from "./services/prototypes.js";
+import { DEMO_DESIGNS } from "./demoDesigns.js";
 import { insertSprint } from "./services/sprints.js";
 import { sprintDocName } from "../app/lib/editor/docName.js";
 import { DEFAULT_PHASES } from "../app/lib/sprints/phases.js";
@@ -131,7 +132,7 @@ export async function seedDemo({ sql }: { sql: Sql }): Promise<SeedResult> {
         values (${ws.id}, ${p.title}, ${p.stage}, ${ids.get(p.owner)!}, ${goalIds[p.goal]},
                 now() - ${(i + 1) * 26} * interval '1 hour', now() - ${i * 5} * interval '1 hour')
         returning id`;
-      await insertInitialDocument(tx, { prototypeId: row.id, goalTitle: GOALS[p.goal].title });
+      await insertInitialDocument(tx, { prototypeId: row.id, goalTitle: GOALS[p.goal].title, design: DEMO_DESIGNS[p.title] ?? null });
       prototypeIds.push(row.id);
     }
     const sprint = await insertSprint(tx, {

@@ -42,23 +42,65 @@ export function templateContent({ goalTitle, idea }: TemplateInput): JSONContent
       heading("Pilot plan"),
       tasks(["Recruit participants and their managers", "Run the first session", "Collect feedback after each session", "Review the evidence with the sponsor"]),
       heading("Success measures"),
-      bullets([
-        "Reaction (Kirkpatrick level 1): ",
-        "Learning (level 2): ",
-        "Behaviour on the job (level 3): ",
-        "Results (level 4): ",
-      ]),
+      bullets(LEVELS),
       heading("Risks and assumptions"),
       bullets(["We assume that… (turn each into an experiment card)"]),
     ],
   };
 }
 
+/** A pilot design already written (the demo workspace's prototypes), section by section. */
+export interface PilotDesign {
+  problem: string[];
+  audience: string[];
+  /** After the goal line: what leaders will see change. */
+  outcome: string[];
+  learningDesign: string[];
+  plan: { text: string; done: boolean }[];
+  /** Kirkpatrick levels 1 to 4, in order. */
+  measures: [string, string, string, string];
+  risks: string[];
+}
+
+const LEVELS = ["Reaction (Kirkpatrick level 1): ", "Learning (level 2): ", "Behaviour on the job (level 3): ", "Results (level 4): "];
+
+/** A written design in the template's sections, so it reads like a template a team has filled in. */
+export function designContent(design: PilotDesign, goalTitle: string | null): JSONContent {
+  return {
+    type: "doc",
+    content: [
+      heading("The problem"),
+      ...design.problem.map((line) => paragraph(line)),
+      heading("Audience"),
+      ...design.audience.map((line) => paragraph(line)),
+      heading("Leadership outcome"),
+      ...(goalTitle ? [paragraph(`This pilot serves the goal: ${goalTitle}.`)] : []),
+      ...design.outcome.map((line) => paragraph(line)),
+      heading("Learning design"),
+      ...design.learningDesign.map((line) => paragraph(line)),
+      heading("Pilot plan"),
+      {
+        type: "taskList",
+        content: design.plan.map((step) => ({ type: "taskItem", attrs: { checked: step.done }, content: [paragraph(step.text)] })),
+      },
+      heading("Success measures"),
+      bullets(design.measures.map((measure, i) => LEVELS[i] + measure)),
+      heading("Risks and assumptions"),
+      bullets(design.risks),
+    ],
+  };
+}
+
 /** A Yjs update that creates the template document (stored as the document's first update). */
 export function templateUpdate(input: TemplateInput): Uint8Array {
+  return contentUpdate(templateContent(input));
+}
+
+/** A Yjs update that creates a document holding `content` (Tiptap JSON in our schema). */
+export function contentUpdate(content: JSONContent): Uint8Array {
   schema ??= getSchema(documentExtensions());
   const doc = new Y.Doc();
-  prosemirrorJSONToYXmlFragment(schema, templateContent(input), doc.getXmlFragment(DOCUMENT_FIELD));
+  prosemirrorJSONToYXmlFragment(schema, content, doc.getXmlFragment(DOCUMENT_FIELD));
   const update = Y.encodeStateAsUpdate(doc);
   doc.destroy();
   return update;

@@ -1,7 +1,7 @@
 import * as Y from "yjs";
 import type { Sql, TransactionSql } from "../db/index.js";
 import type { AccessEvents } from "../events.js";
-import { templateUpdate } from "../collab/template.js";
+import { contentUpdate, designContent, templateUpdate, type PilotDesign } from "../collab/template.js";
 import { documentText } from "../collab/text.js";
 import { prototypeDocName } from "../../app/lib/editor/docName.js";
 import type { Stage } from "../../app/lib/domain.js";
@@ -28,6 +28,19 @@ export const MATCH_START = "\u0002";
 export const MATCH_END = "\u0003";
 const EXCERPT_CHARS = 240;
 
+/**
+ * The start of a document's text as an excerpt: up to EXCERPT_CHARS, cut after a whole word with
+ * an ellipsis when the text goes on (`text` holds one character more than that when it does).
+ */
+export function clipExcerpt(text: string): string {
+  if (text.length <= EXCERPT_CHARS) return text;
+  const shown = text.slice(0, EXCERPT_CHARS);
+  const lastSpace = shown.search(/\s\S*$/);
+  // A very long "word" (a pasted URL) is cut where it is, not dropped.
+  const cut = lastSpace > EXCERPT_CHARS / 2 ? shown.slice(0, lastSpace) : shown;
+  return `${cut.replace(/[\s·.,;:]+$/, "")}…`;
+}
+
 export interface PrototypeInput {
   title: string;
   stage: Stage;
@@ -53,9 +66,12 @@ function referenceError(error: unknown): never {
   throw error;
 }
 
-/** Stores a new prototype's template as its document's first update, with its text projection. */
-export async function insertInitialDocument(tx: TransactionSql, { prototypeId, goalTitle, idea = null }: { prototypeId: string; goalTitle: string | null; idea?: string | null }) {
-  const update = templateUpdate({ goalTitle, idea });
+/** Stores a new prototype's starting document (the template, or a design already written) as its first update, with its text projection. */
+export async function insertInitialDocument(
+  tx: TransactionSql,
+  { prototypeId, goalTitle, idea = null, design = null }: { prototypeId: string; goalTitle: string | null; idea?: string | null; design?: PilotDesign | null },
+) {
+  const update = design ? contentUpdate(designContent(design, goalTitle)) : templateUpdate({ goalTitle, idea });
   const doc = new Y.Doc();
   Y.applyUpdate(doc, update);
   const text = documentText(doc);
@@ -81,7 +97,8 @@ export async function insertPrototype(
 }
 
 export function createPrototypes({ sql, events }: { sql: Sql; events?: AccessEvents }) {
-  const select = (workspaceId: string, excerpt = sql`left(p.doc_text, ${EXCERPT_CHARS})`) => sql`
+  // One character more than shown, so clipExcerpt knows whether the text goes on.
+  const select = (workspaceId: string, excerpt = sql`left(p.doc_text, ${EXCERPT_CHARS + 1})`) => sql`
     select ${excerpt} as excerpt, p.id, p.workspace_id as "workspaceId", p.title, p.stage, p.owner_id as "ownerId", u.name as "ownerName",
            p.goal_id as "goalId", g.title as "goalTitle", p.archived_at as "archivedAt",
            p.created_at as "createdAt", p.updated_at as "updatedAt"
@@ -102,7 +119,7 @@ export function createPrototypes({ sql, events }: { sql: Sql; events?: AccessEve
 
   async function get({ workspaceId, prototypeId }: { workspaceId: string; prototypeId: string }): Promise<Prototype | null> {
     const [row] = await sql<Prototype[]>`${select(workspaceId)} and p.id = ${prototypeId}`;
-    return row ?? null;
+    return row ? { ...row, excerpt: clipExcerpt(row.excerpt) } : null;
   }
 
   return {
@@ -114,13 +131,14 @@ export function createPrototypes({ sql, events }: { sql: Sql; events?: AccessEve
       const excerpt = query
         ? sql`ts_headline('english', p.doc_text, ${query}, ${`MaxWords=35, MinWords=15, MaxFragments=1, StartSel=${MATCH_START}, StopSel=${MATCH_END}`})`
         : undefined;
-      return sql<Prototype[]>`
+      const rows = await sql<Prototype[]>`
         ${select(workspaceId, excerpt)}
           and (p.archived_at is not null) = ${archived}
           ${stage ? sql`and p.stage = ${stage}` : sql``}
           ${goalId ? sql`and p.goal_id = ${goalId}` : sql``}
           ${query ? sql`and p.search @@ ${query}` : sql``}
         order by ${query ? sql`ts_rank(p.search, ${query}) desc,` : sql``} p.updated_at desc, p.id`;
+      return query ? rows : rows.map((row) => ({ ...row, excerpt: clipExcerpt(row.excerpt) }));
     },
 
     /** Creates the record and its document, which starts from the design template. */

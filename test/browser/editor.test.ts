@@ -138,6 +138,9 @@ describe("live co-editing of a prototype", () => {
     const page = alice.page;
     await page.goto(url.replace(/\/[^/]+$/, ""));
     await waitForHydration(page);
+    // Without a search, the excerpt is the document's start, cut after a whole word with an ellipsis.
+    const excerpt = (await page.locator(".excerpt").first().innerText()).trim();
+    expect(excerpt).toMatch(/^The problem · .*[^\s·]…$/);
     await page.getByLabel("Search").fill("meanwhile");
     await page.keyboard.press("Enter");
     await page.waitForURL((u) => u.searchParams.get("q") === "meanwhile");
