@@ -1,4 +1,7 @@
-import type { PilotDesign } from "./collab/template.js";
+import { PLAN_STEPS, type PilotDesign } from "./collab/template.js";
+
+/** The template's pilot-plan steps, the first `done` of them ticked off. */
+const standardPlan = (done: number): PilotDesign["plan"] => PLAN_STEPS.map((text, i) => ({ text, done: i < done }));
 
 /**
  * The demo workspace's prototype documents, written as a team would have filled in the template,
@@ -21,12 +24,7 @@ export const DEMO_DESIGNS: Record<string, PilotDesign> = {
       "Four two-week sprints instead of a six-week classroom block. Each sprint: two 90-minute live sessions, one role-play with a deal buddy recorded and scored against the discovery rubric, and real calls on a starter territory from week 2.",
       "Managers run a 20-minute Friday debrief with each rep using the call-review card; product knowledge moves to 10-minute modules pulled up in the CRM when a deal needs them.",
     ],
-    plan: [
-      { text: "Recruit participants and their managers", done: true },
-      { text: "Run the first session", done: true },
-      { text: "Collect feedback after each session", done: false },
-      { text: "Review the evidence with the sponsor", done: false },
-    ],
+    plan: standardPlan(2),
     measures: [
       "session rating of 4 or more out of 5 and an NPS of 30 or more",
       "discovery rubric score of 3 out of 4 on the week-4 role-play",
@@ -48,12 +46,7 @@ export const DEMO_DESIGNS: Record<string, PilotDesign> = {
       "Circles of four meet every other week for an hour with a trained peer facilitator: one manager brings a real situation, the others ask coaching questions only, and everyone commits to one conversation before the next circle.",
       "A one-page question card and a two-minute check-in after each circle keep the practice going between meetings.",
     ],
-    plan: [
-      { text: "Recruit participants and their managers", done: true },
-      { text: "Run the first session", done: false },
-      { text: "Collect feedback after each session", done: false },
-      { text: "Review the evidence with the sponsor", done: false },
-    ],
+    plan: standardPlan(1),
     measures: [
       "circle rating of 4 or more out of 5",
       "managers can name the three coaching moves from the question card",
@@ -71,12 +64,7 @@ export const DEMO_DESIGNS: Record<string, PilotDesign> = {
     learningDesign: [
       "At the start of every shift the lead plays a five-minute huddle on the shift tablet: one near miss from this site, one question to the team, one thing to watch today. New starters answer one check question on the tablet.",
     ],
-    plan: [
-      { text: "Recruit participants and their managers", done: false },
-      { text: "Run the first session", done: false },
-      { text: "Collect feedback after each session", done: false },
-      { text: "Review the evidence with the sponsor", done: false },
-    ],
+    plan: standardPlan(0),
     measures: [
       "shift leads rate the huddle useful after two weeks",
       "new starters answer 80% of check questions right",
@@ -94,12 +82,7 @@ export const DEMO_DESIGNS: Record<string, PilotDesign> = {
     learningDesign: [
       "A weekly 45-minute clinic: a rep brings a stuck deal, a top performer walks through how they would re-engage the buyer, and the room drafts the next email together. Recordings go into a searchable library of plays.",
     ],
-    plan: [
-      { text: "Recruit participants and their managers", done: true },
-      { text: "Run the first session", done: true },
-      { text: "Collect feedback after each session", done: true },
-      { text: "Review the evidence with the sponsor", done: true },
-    ],
+    plan: standardPlan(4),
     measures: [
       "clinic NPS of 40 or more",
       "reps can apply the re-engagement play in a role-play",

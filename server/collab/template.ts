@@ -17,6 +17,9 @@ const tasks = (items: string[]): JSONContent => ({
   content: items.map((item) => ({ type: "taskItem", attrs: { checked: false }, content: [paragraph(item)] })),
 });
 
+/** The pilot plan's steps in a new prototype's template. */
+export const PLAN_STEPS = ["Recruit participants and their managers", "Run the first session", "Collect feedback after each session", "Review the evidence with the sponsor"];
+
 export interface TemplateInput {
   goalTitle: string | null;
   /** The sprint idea the prototype was made from: it opens the document, one paragraph per line. */
@@ -40,7 +43,7 @@ export function templateContent({ goalTitle, idea }: TemplateInput): JSONContent
       heading("Learning design"),
       paragraph("The experience: formats, sequence, time on and off the job, the practice and feedback people get."),
       heading("Pilot plan"),
-      tasks(["Recruit participants and their managers", "Run the first session", "Collect feedback after each session", "Review the evidence with the sponsor"]),
+      tasks(PLAN_STEPS),
       heading("Success measures"),
       bullets(LEVELS),
       heading("Risks and assumptions"),
