@@ -20,6 +20,9 @@ const tasks = (items: string[]): JSONContent => ({
 /** The pilot plan's steps in a new prototype's template. */
 export const PLAN_STEPS = ["Recruit participants and their managers", "Run the first session", "Collect feedback after each session", "Review the evidence with the sponsor"];
 
+/** The success measures' lead-ins, Kirkpatrick levels 1 to 4. */
+const LEVELS = ["Reaction (Kirkpatrick level 1): ", "Learning (level 2): ", "Behaviour on the job (level 3): ", "Results (level 4): "];
+
 export interface TemplateInput {
   goalTitle: string | null;
   /** The sprint idea the prototype was made from: it opens the document, one paragraph per line. */
@@ -64,8 +67,6 @@ export interface PilotDesign {
   measures: [string, string, string, string];
   risks: string[];
 }
-
-const LEVELS = ["Reaction (Kirkpatrick level 1): ", "Learning (level 2): ", "Behaviour on the job (level 3): ", "Results (level 4): "];
 
 /** A written design in the template's sections, so it reads like a template a team has filled in. */
 export function designContent(design: PilotDesign, goalTitle: string | null): JSONContent {
