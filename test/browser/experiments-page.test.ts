@@ -163,14 +163,15 @@ describe("experiment cards across the workspace", () => {
     expectNoConsoleErrors(person);
   });
 
-  it("inserts by keyboard, and a deleted card reads as removed", async () => {
+  it("inserts by keyboard after a selected embed without replacing it, and a deleted card reads as removed", async () => {
     createCard(writer.doc, { id: cards.quiz.id, name: cards.quiz.name, createdBy: bobId });
     const { page } = person;
     const toolbar = page.getByRole("toolbar", { name: "Formatting" });
     await expect.poll(() => toolbar.getByRole("button", { name: "Insert experiment card" }).getAttribute("aria-disabled")).toBeNull();
 
-    await page.getByRole("textbox", { name: "Prototype document" }).click();
-    await page.keyboard.press("Control+End");
+    // Select the embed already in the text (a click on a card selects it as a whole).
+    await embeds(page).first().getByText("Owner: Bob Builder").click();
+    await page.locator(".ProseMirror-selectednode .experiment-embed").waitFor();
     // The toolbar is one tab stop; End reaches its last control, the insert menu.
     await toolbar.getByRole("button", { name: "Undo" }).focus();
     await page.keyboard.press("End");
@@ -183,8 +184,10 @@ describe("experiment cards across the workspace", () => {
     await page.keyboard.press("ArrowUp");
     await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? "")).toContain(cards.quiz.name);
     await page.keyboard.press("Enter");
+    // Inserted after the selected embed, which stays.
     await expect.poll(() => embeds(page).count()).toBe(2);
     await expect.poll(() => embeds(page).nth(1).innerText()).toContain(cards.quiz.name);
+    expect(await embeds(page).first().innerText()).toContain("Buddies halve");
 
     deleteCard(writer.doc, cards.quiz.id);
     await expect.poll(() => embeds(page).nth(1).innerText(), { timeout: 10_000 }).toContain("Card removed");

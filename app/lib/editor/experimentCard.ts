@@ -1,4 +1,5 @@
 import { Node, mergeAttributes } from "@tiptap/core";
+import { NodeSelection } from "@tiptap/pm/state";
 
 /** HTML attribute that carries an embedded card's id (parseHTML / renderHTML). */
 export const CARD_ID_ATTRIBUTE = "data-experiment-card";
@@ -7,7 +8,7 @@ export const CARD_ID_ATTRIBUTE = "data-experiment-card";
 declare module "@tiptap/core" {
   interface Commands<ReturnType> {
     experimentCard: {
-      /** Inserts an embed of the card with this id at the selection. */
+      /** Inserts an embed of the card with this id at the selection (after a selected block node). */
       insertExperimentCard: (cardId: string) => ReturnType;
     };
   }
@@ -47,8 +48,13 @@ export const ExperimentCard = Node.create({
     return {
       insertExperimentCard:
         (cardId) =>
-        ({ commands }) =>
-          commands.insertContent({ type: this.name, attrs: { cardId } }),
+        ({ commands, state }) => {
+          const content = { type: this.name, attrs: { cardId } };
+          // A selected block (another card's embed, say) stays: the new card goes after it, since
+          // "insert" should never quietly replace what is there. A text selection is replaced as usual.
+          if (state.selection instanceof NodeSelection) return commands.insertContentAt(state.selection.to, content);
+          return commands.insertContent(content);
+        },
     };
   },
 });
