@@ -142,9 +142,8 @@ export class SharedDoc {
    * sync step 1; the encoding is canonical, so the same deletions give the same bytes).
    */
   changesNothing(update: Uint8Array): boolean {
-    if (update.length === 2 && update[0] === 0 && update[1] === 0) return true;
     const known = this.unbuilt?.deleteSet;
-    return !!known && known.length === update.length && Buffer.compare(known, update) === 0;
+    return sameBytes(update, EMPTY_UPDATE) || (!!known && sameBytes(update, known));
   }
 
   /** The document's state vector (the stored one while unbuilt). */
@@ -301,6 +300,8 @@ export class SharedDoc {
 
 /** An update with no structs and no deletions. */
 const EMPTY_UPDATE = new Uint8Array([0, 0]);
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && Buffer.compare(a, b) === 0;
 
 /** The larger clock per client of two encoded state vectors. */
 function mergeStateVectors(a: Uint8Array, b: Uint8Array): Uint8Array {
