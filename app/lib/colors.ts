@@ -1,5 +1,9 @@
-/** Caret colours with enough contrast on white; a user keeps theirs everywhere. */
-const PALETTE = ["#d9480f", "#1c7ed6", "#2b8a3e", "#ae3ec9", "#e8590c", "#0c8599", "#c2255c", "#5f3dc4", "#5c940d", "#364fc7"];
+/**
+ * User colours (carets, selections, avatars); a user keeps theirs everywhere. Each one has at
+ * least 4.5:1 contrast with white, both ways: as a caret on the page and behind an avatar's
+ * white initials (WCAG AA for small text; checked by test/unit/colors.test.ts).
+ */
+export const PALETTE = ["#c2410c", "#1864ab", "#237a35", "#9c36b5", "#b35309", "#0b7285", "#c2255c", "#5f3dc4", "#4d7c0f", "#364fc7"];
 
 export function colorFor(userId: string): string {
   let hash = 0;

@@ -247,10 +247,10 @@ function ControlBar({ room }: { room: Room }) {
             Start
           </Control>
         )}
-        <Control intent="timer" fields={{ op: "extend", minutes: "1" }} label="Add 1 minute">
+        <Control intent="timer" fields={{ op: "extend", minutes: "1" }} label="+1 min: add one minute">
           +1 min
         </Control>
-        <Control intent="timer" fields={{ op: "extend", minutes: "5" }} label="Add 5 minutes">
+        <Control intent="timer" fields={{ op: "extend", minutes: "5" }} label="+5 min: add five minutes">
           +5 min
         </Control>
         <Control intent="timer" fields={{ op: "reset" }} label="Reset timer">

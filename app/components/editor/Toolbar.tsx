@@ -18,8 +18,8 @@ const GROUPS: ToolButton[][] = [
     { label: "Redo", shortcut: "Ctrl+Shift+Z", icon: "↷", run: (e) => e.chain().focus().redo().run(), enabled: (e) => e.can().redo() },
   ],
   [
-    { label: "Heading", icon: "H2", run: (e) => e.chain().focus().toggleHeading({ level: 2 }).run(), active: (e) => e.isActive("heading", { level: 2 }) },
-    { label: "Subheading", icon: "H3", run: (e) => e.chain().focus().toggleHeading({ level: 3 }).run(), active: (e) => e.isActive("heading", { level: 3 }) },
+    { label: "H2 heading", icon: "H2", run: (e) => e.chain().focus().toggleHeading({ level: 2 }).run(), active: (e) => e.isActive("heading", { level: 2 }) },
+    { label: "H3 subheading", icon: "H3", run: (e) => e.chain().focus().toggleHeading({ level: 3 }).run(), active: (e) => e.isActive("heading", { level: 3 }) },
     { label: "Bold", shortcut: "Ctrl+B", icon: <strong>B</strong>, run: (e) => e.chain().focus().toggleBold().run(), active: (e) => e.isActive("bold") },
     { label: "Italic", shortcut: "Ctrl+I", icon: <em>I</em>, run: (e) => e.chain().focus().toggleItalic().run(), active: (e) => e.isActive("italic") },
     {
@@ -42,8 +42,8 @@ const GROUPS: ToolButton[][] = [
     },
   ],
   [
-    { label: "Bulleted list", icon: "•≡", run: (e) => e.chain().focus().toggleBulletList().run(), active: (e) => e.isActive("bulletList") },
-    { label: "Numbered list", icon: "1≡", run: (e) => e.chain().focus().toggleOrderedList().run(), active: (e) => e.isActive("orderedList") },
+    { label: "Bulleted list", icon: <ListIcon marker="bullet" />, run: (e) => e.chain().focus().toggleBulletList().run(), active: (e) => e.isActive("bulletList") },
+    { label: "Numbered list", icon: <ListIcon marker="number" />, run: (e) => e.chain().focus().toggleOrderedList().run(), active: (e) => e.isActive("orderedList") },
     { label: "Checklist", icon: "☑", run: (e) => e.chain().focus().toggleTaskList().run(), active: (e) => e.isActive("taskList") },
     { label: "Quote", icon: "❝", run: (e) => e.chain().focus().toggleBlockquote().run(), active: (e) => e.isActive("blockquote") },
     {
@@ -56,6 +56,25 @@ const GROUPS: ToolButton[][] = [
 ];
 
 const ALL = GROUPS.flat();
+
+/** Three lines with bullets or small numerals in front (drawn, so the button's name is only its label). */
+function ListIcon({ marker }: { marker: "bullet" | "number" }) {
+  const rows = [6, 12, 18];
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round">
+      {rows.map((y) => (
+        <path key={y} d={`M10 ${y}h10`} />
+      ))}
+      {marker === "bullet"
+        ? rows.map((y) => <circle key={y} cx="5" cy={y} r="1.2" fill="currentColor" stroke="none" />)
+        : [
+            <path key="1" d="M4 4.5l1.5-1v5" strokeWidth="1.4" />,
+            <path key="2" d="M3.8 10.2a1.5 1.5 0 0 1 2.8.6c0 .9-2.8 2.2-2.8 3h2.9" strokeWidth="1.4" />,
+            <path key="3" d="M3.8 16.4h2.6l-1.5 1.6a1.4 1.4 0 1 1-1.2 2.2" strokeWidth="1.4" />,
+          ]}
+    </svg>
+  );
+}
 
 /** A formatting toolbar: one tab stop, arrow keys move between buttons (WAI-ARIA toolbar pattern). */
 export function Toolbar({ editor }: { editor: Editor }) {
