@@ -8,7 +8,7 @@ import { accessibilityViolations } from "../helpers/accessibility.js";
 import { connectProvider, eventually, synced, type CollabClient } from "../helpers/collab.js";
 import { answerValues, makeForm, questionInput, type MadeForm } from "../helpers/feedback.js";
 import { answerField } from "../../app/lib/feedback/questions.js";
-import { createCard, moveCard, setCardValue } from "../../app/lib/experiments/cards.js";
+import { cardText, createCard, moveCard, setCardValue } from "../../app/lib/experiments/cards.js";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "../../server/seed.js";
 
 /**
@@ -62,9 +62,10 @@ beforeAll(async () => {
   const running = randomUUID();
   createCard(cardWriter.doc, { id: planned, name: "Deal buddies shorten the first discovery call prep", createdBy: dana.id });
   createCard(cardWriter.doc, { id: running, name: "Week-three live calls bring quota sooner", createdBy: dana.id });
-  setCardValue(cardWriter.doc, running, "hypothesis", "Reps who run a live call in week three reach quota sooner.");
-  setCardValue(cardWriter.doc, running, "metric", "Weeks to first full quota month");
-  setCardValue(cardWriter.doc, running, "criterion", "At least 4 weeks sooner than the last cohort");
+  cardText(cardWriter.doc, running, "hypothesis")!.insert(0, "Reps who run a live call in week three reach quota sooner.");
+  cardText(cardWriter.doc, running, "metric")!.insert(0, "Weeks to first full quota month");
+  cardText(cardWriter.doc, running, "criterion")!.insert(0, "At least 4 weeks sooner than the last cohort");
+  setCardValue(cardWriter.doc, planned, "deadline", new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10));
   expect(moveCard(cardWriter.doc, running, "running", 0)).toBe(true);
   await eventually(
     async () => (await app.db.sql`select 1 from experiment_cards where prototype_id = ${prototypes.get(SALES)!}`).length === 2,
