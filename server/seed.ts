@@ -5,6 +5,7 @@ import { hashPassword } from "./auth/password.js";
 import * as Y from "yjs";
 import { insertInitialDocument } from "./services/prototypes.js";
 import { DEMO_DESIGNS } from "./demoDesigns.js";
+import { seedDemoEvidence } from "./demoEvidence.js";
 import { insertSprint } from "./services/sprints.js";
 import { sprintDocName } from "../app/lib/editor/docName.js";
 import { DEFAULT_PHASES } from "../app/lib/sprints/phases.js";
@@ -135,6 +136,8 @@ export async function seedDemo({ sql }: { sql: Sql }): Promise<SeedResult> {
       await insertInitialDocument(tx, { prototypeId: row.id, goalTitle: GOALS[p.goal].title, design: DEMO_DESIGNS[p.title] ?? null });
       prototypeIds.push(row.id);
     }
+    // The piloting prototype's experiment cards and the pulse form that gathers their evidence.
+    await seedDemoEvidence(tx, { workspaceId: ws.id, prototypeId: prototypeIds[0], people: ids });
     const sprint = await insertSprint(tx, {
       workspaceId: ws.id,
       userId: ids.get(SPRINT.facilitator)!,

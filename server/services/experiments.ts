@@ -1,4 +1,4 @@
-import type { Sql } from "../db/index.js";
+import type { Sql, TransactionSql } from "../db/index.js";
 import type { Card, CardStatus, Decision, Verdict } from "../../app/lib/experiments/cards.js";
 
 /** What a card was started with: written by the server, never by a client. */
@@ -65,6 +65,44 @@ export interface ExperimentFilters {
   overdue?: boolean;
 }
 
+/** Replaces the projection of one prototype's cards, inside the caller's transaction (the demo seed writes it too). */
+export async function writeProjection(tx: TransactionSql, prototypeId: string, cards: Card[]): Promise<void> {
+  const [proto] = await tx<{ workspaceId: string }[]>`select workspace_id as "workspaceId" from prototypes where id = ${prototypeId}`;
+  if (!proto) return;
+  const members = new Set(
+    (await tx<{ userId: string }[]>`select user_id as "userId" from memberships where workspace_id = ${proto.workspaceId}`).map((m) => m.userId),
+  );
+  await tx`delete from experiment_cards where prototype_id = ${prototypeId}`;
+  if (!cards.length) return;
+  await tx`insert into experiment_cards ${tx(
+    cards.map((c) => ({
+      prototype_id: prototypeId,
+      card_id: c.id,
+      workspace_id: proto.workspaceId,
+      name: c.name,
+      status: c.status,
+      rank: c.rank,
+      owner_id: c.owner && members.has(c.owner) ? c.owner : null,
+      deadline: c.deadline,
+      hypothesis: c.hypothesis,
+      test: c.test,
+      metric: c.metric,
+      criterion: c.criterion,
+      believed: c.believed,
+      observed: c.observed,
+      learned: c.learned,
+      therefore: c.therefore,
+      decision: c.decision,
+      critical: c.ratings.critical,
+      cost: c.ratings.cost,
+      reliability: c.ratings.reliability,
+      time_required: c.ratings.time,
+      created_at: c.createdAt === null ? null : new Date(c.createdAt),
+      started_at: c.startedAt === null ? null : new Date(c.startedAt),
+    })),
+  )}`;
+}
+
 const isUuid = (v: string | null): v is string => !!v && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 
 export function createExperiments({ sql }: { sql: Sql }) {
@@ -110,45 +148,9 @@ export function createExperiments({ sql }: { sql: Sql }) {
 
     /** Replaces the projection of one prototype's cards (in a transaction). */
     async saveProjection(prototypeId: string, cards: Card[]): Promise<void> {
-      await sql.begin(async (tx) => {
-        const [proto] = await tx<{ workspaceId: string }[]>`select workspace_id as "workspaceId" from prototypes where id = ${prototypeId}`;
-        if (!proto) return;
-        const members = new Set(
-          (await tx<{ userId: string }[]>`select user_id as "userId" from memberships where workspace_id = ${proto.workspaceId}`).map((m) => m.userId),
-        );
-        await tx`delete from experiment_cards where prototype_id = ${prototypeId}`;
-        if (!cards.length) return;
-        await tx`insert into experiment_cards ${tx(
-          cards.map((c) => ({
-            prototype_id: prototypeId,
-            card_id: c.id,
-            workspace_id: proto.workspaceId,
-            name: c.name,
-            status: c.status,
-            rank: c.rank,
-            owner_id: c.owner && members.has(c.owner) ? c.owner : null,
-            deadline: c.deadline,
-            hypothesis: c.hypothesis,
-            test: c.test,
-            metric: c.metric,
-            criterion: c.criterion,
-            believed: c.believed,
-            observed: c.observed,
-            learned: c.learned,
-            therefore: c.therefore,
-            decision: c.decision,
-            critical: c.ratings.critical,
-            cost: c.ratings.cost,
-            reliability: c.ratings.reliability,
-            time_required: c.ratings.time,
-            created_at: c.createdAt === null ? null : new Date(c.createdAt),
-            started_at: c.startedAt === null ? null : new Date(c.startedAt),
-          })),
-        )}`;
-      });
+      await sql.begin((tx) => writeProjection(tx, prototypeId, cards));
     },
 
-    /** Cards across the workspace's live prototypes, most urgent first. */
     async list({ workspaceId, filters = {} }: { workspaceId: string; filters?: ExperimentFilters }): Promise<ExperimentListItem[]> {
       const { status, ownerId, goalId, overdue } = filters;
       return sql<ExperimentListItem[]>`
