@@ -6,6 +6,7 @@ import * as Y from "yjs";
 import { insertInitialDocument } from "./services/prototypes.js";
 import { DEMO_DESIGNS } from "./demoDesigns.js";
 import { seedDemoEvidence } from "./demoEvidence.js";
+import { seedDemoReview } from "./demoReview.js";
 import { insertSprint } from "./services/sprints.js";
 import { sprintDocName } from "../app/lib/editor/docName.js";
 import { DEFAULT_PHASES } from "../app/lib/sprints/phases.js";
@@ -136,7 +137,10 @@ export async function seedDemo({ sql }: { sql: Sql }): Promise<SeedResult> {
       await insertInitialDocument(tx, { prototypeId: row.id, goalTitle: GOALS[p.goal].title, design: DEMO_DESIGNS[p.title] ?? null });
       prototypeIds.push(row.id);
     }
-    // The piloting prototype's experiment cards and the pulse form that gathers their evidence.
+    const people = new Map(PEOPLE.map((p) => [p.email, { id: ids.get(p.email)!, name: p.name }]));
+    // The piloting prototype: the leader's approval and comments, then its experiment cards and
+    // the pulse form that gathers their evidence.
+    await seedDemoReview(tx, { workspaceId: ws.id, prototypeId: prototypeIds[0], people });
     await seedDemoEvidence(tx, { workspaceId: ws.id, prototypeId: prototypeIds[0], people: ids });
     const sprint = await insertSprint(tx, {
       workspaceId: ws.id,
@@ -151,7 +155,6 @@ export async function seedDemo({ sql }: { sql: Sql }): Promise<SeedResult> {
     await tx`
       update sprints set current_phase = ${SPRINT.phase}, timer_duration_ms = ${DEFAULT_PHASES[SPRINT.phase].durationSeconds * 1000}
       where id = ${sprint.id}`;
-    const people = new Map(PEOPLE.map((p) => [p.email, { id: ids.get(p.email)!, name: p.name }]));
     await tx`insert into doc_updates (doc_name, update) values (${sprintDocName(sprint.id)}, ${Buffer.from(sprintIdeasUpdate(people))})`;
     return true;
   });

@@ -61,25 +61,28 @@ export function BarChart({ caption, bars, valueHeader, countHeader = "Answers" }
           </div>
         ))}
       </div>
-      <table className="visually-hidden">
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{valueHeader}</th>
-            <th scope="col">{countHeader}</th>
-            {bars.some((b) => b.note) ? <th scope="col">Share</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {bars.map((b) => (
-            <tr key={b.label}>
-              <th scope="row">{b.label}</th>
-              <td>{b.count}</td>
-              {bars.some((x) => x.note) ? <td>{b.note ?? ""}</td> : null}
+      {/* The same figures as a table for screen readers (a wrapper hides it: a table won't shrink to 1px). */}
+      <div className="visually-hidden">
+        <table>
+          <caption>{caption}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{valueHeader}</th>
+              <th scope="col">{countHeader}</th>
+              {bars.some((b) => b.note) ? <th scope="col">Share</th> : null}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {bars.map((b) => (
+              <tr key={b.label}>
+                <th scope="row">{b.label}</th>
+                <td>{b.count}</td>
+                {bars.some((x) => x.note) ? <td>{b.note ?? ""}</td> : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

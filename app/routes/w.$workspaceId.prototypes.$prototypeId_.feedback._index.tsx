@@ -188,43 +188,46 @@ function EvidenceLadder({ steps }: { steps: EvidenceStep[] }) {
       <p className="muted small">
         What the answers to this prototype's forms show at each Kirkpatrick level. A level needs at least {MIN_SAMPLE} respondents before its figures mean much.
       </p>
-      <table className="data-table" data-testid="evidence-ladder">
-        <caption className="visually-hidden">Evidence by Kirkpatrick level</caption>
-        <thead>
-          <tr>
-            <th scope="col">Level</th>
-            <th scope="col">Forms</th>
-            <th scope="col">Questions</th>
-            <th scope="col">Respondents</th>
-            <th scope="col">Answers</th>
-            <th scope="col">Evidence</th>
-          </tr>
-        </thead>
-        <tbody>
-          {steps.map((step) => (
-            <tr key={step.level} data-level={step.level} data-enough={step.enough}>
-              <th scope="row">{LEVEL_LABELS[step.level]}</th>
-              <td>{step.forms}</td>
-              <td>{step.questions}</td>
-              <td>{step.respondents}</td>
-              <td>{step.answers}</td>
-              <td>
-                {step.enough ? (
-                  <strong className="evidence-enough">
-                    <span aria-hidden="true">✓ </span>Enough data
-                  </strong>
-                ) : step.questions === 0 ? (
-                  <span className="muted">No questions at this level</span>
-                ) : (
-                  <span className="not-enough-inline">
-                    Not enough data yet ({step.respondents} of {MIN_SAMPLE} respondents)
-                  </span>
-                )}
-              </td>
+      {/* Scrolls sideways on its own on a narrow screen; focusable so the keyboard can scroll it. */}
+      <div className="table-scroll" tabIndex={0} role="group" aria-label="Evidence by level, scrollable">
+        <table className="data-table" data-testid="evidence-ladder">
+          <caption className="visually-hidden">Evidence by Kirkpatrick level</caption>
+          <thead>
+            <tr>
+              <th scope="col">Level</th>
+              <th scope="col">Forms</th>
+              <th scope="col">Questions</th>
+              <th scope="col">Respondents</th>
+              <th scope="col">Answers</th>
+              <th scope="col">Evidence</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {steps.map((step) => (
+              <tr key={step.level} data-level={step.level} data-enough={step.enough}>
+                <th scope="row">{LEVEL_LABELS[step.level]}</th>
+                <td>{step.forms}</td>
+                <td>{step.questions}</td>
+                <td>{step.respondents}</td>
+                <td>{step.answers}</td>
+                <td>
+                  {step.enough ? (
+                    <strong className="evidence-enough">
+                      <span aria-hidden="true">✓ </span>Enough data
+                    </strong>
+                  ) : step.questions === 0 ? (
+                    <span className="muted">No questions at this level</span>
+                  ) : (
+                    <span className="not-enough-inline">
+                      Not enough data yet ({step.respondents} of {MIN_SAMPLE} respondents)
+                    </span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }

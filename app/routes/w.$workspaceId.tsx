@@ -69,12 +69,14 @@ export default function WorkspaceShell() {
             ))}
             <li>
               {/* Mentions and replies from every workspace: the inbox lives outside the workspace. */}
-              <NavLink to="/inbox" aria-label={unread > 0 ? `Inbox, ${unread} unread` : "Inbox"}>
+              <NavLink to="/inbox">
                 Inbox
                 {unread > 0 ? (
-                  <span className="nav-count" aria-hidden="true">
-                    {unread}
-                  </span>
+                  <>
+                    {" "}
+                    <span className="nav-count">{unread}</span>
+                    <span className="visually-hidden"> unread</span>
+                  </>
                 ) : null}
               </NavLink>
             </li>

@@ -50,6 +50,27 @@ async function audit(page: Page, path: string | null, label = path ?? page.url()
     await waitForHydration(page);
   }
   expect(await accessibilityViolations(page), label).toEqual([]);
+  // Nothing makes the page scroll sideways (WCAG 1.4.10, reflow).
+  expect(await sideways(page), `${label}: elements wider than the window`).toEqual([]);
+}
+
+/** Elements that reach past the right edge of the window (none when the page fits its width). */
+function sideways(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    // What sits inside a box that scrolls or clips on its own (a wide board, a table) is fine while that box fits.
+    const contained = (el: Element) => {
+      for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
+        if (getComputedStyle(box).overflowX !== "visible") return box.getBoundingClientRect().right <= width + 1;
+      }
+      return false;
+    };
+    return [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > width + 1 && !contained(el))
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)} > ${width})`);
+  });
 }
 
 describe("accessibility (axe-core, WCAG 2.2 AA)", { timeout: 120_000 }, () => {
@@ -124,6 +145,15 @@ describe("accessibility (axe-core, WCAG 2.2 AA)", { timeout: 120_000 }, () => {
     await page.waitForURL(/\/decisions\/[0-9a-f-]{36}$/);
     await waitForHydration(page);
     await audit(page, null, "a decision and the version it was made on");
+  });
+
+  it("at a phone's width, every main page fits without sideways scrolling", async () => {
+    const page = await person(DEMO_EMAIL);
+    await page.setViewportSize({ width: 390, height: 844 });
+    const w = `/w/${workspace}`;
+    const sales = `${w}/prototypes/${prototypes.get(SALES)}`;
+    const pages = [w, `${w}/prototypes`, sales, `${w}/experiments`, `${sales}/feedback`, `${sales}/feedback/${form.id}`, `${sales}/feedback/${form.id}/results`, "/inbox", `/f/${form.token}`];
+    for (const path of pages) await audit(page, path, `${path} at 390 px`);
   });
 
   it("a viewer's read-only prototype page", async () => {

@@ -150,9 +150,9 @@ describe("comment threads", () => {
 
     // The leader sees the reply live and the unread count in the app shell.
     await expect.poll(() => leaderThreads.innerText(), { timeout: 10_000 }).toContain("can you confirm?");
-    await expect.poll(() => leader.page.getByRole("link", { name: "Inbox, 1 unread" }).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => leader.page.getByRole("link", { name: "Inbox 1 unread" }).count(), { timeout: 10_000 }).toBe(1);
 
-    await leader.page.getByRole("link", { name: "Inbox, 1 unread" }).click();
+    await leader.page.getByRole("link", { name: "Inbox 1 unread" }).click();
     await leader.page.waitForURL("**/inbox");
     await waitForHydration(leader.page);
     const items = leader.page.getByRole("list", { name: "Inbox items" });
@@ -176,7 +176,7 @@ describe("comment threads", () => {
     await leader.page.waitForTimeout(300); // the page's inbox stream connects
     await editorThreads.getByRole("textbox", { name: "Reply" }).fill("One more thing for the leader.");
     await editorThreads.getByRole("button", { name: "Send reply" }).click();
-    await expect.poll(() => leader.page.getByRole("link", { name: "Inbox, 1 unread" }).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => leader.page.getByRole("link", { name: "Inbox 1 unread" }).count(), { timeout: 10_000 }).toBe(1);
 
     expectNoConsoleErrors(leader);
     expectNoConsoleErrors(editor);

@@ -312,7 +312,7 @@ function ThreadItem({ thread, detached, names, members, userId, canComment, canR
           ))}
         </ol>
         {canComment && !isResolved ? (
-          <reply.Form method="post" action={actionUrl} className="reply-form" ref={replyForm} aria-label="Reply to this thread">
+          <reply.Form method="post" action={actionUrl} className="reply-form" ref={replyForm}>
             <input type="hidden" name="intent" value="reply" />
             <input type="hidden" name="threadId" value={thread.id} />
             <MentionTextarea key={replyKey} name="body" label="Reply" members={members} error={replyError?.fieldErrors.body} onSubmitShortcut={() => reply.submit(replyForm.current)} />

@@ -3,13 +3,19 @@ import { startTestServer, type TestServer } from "../helpers/server.js";
 import { loginClient } from "../helpers/factories.js";
 import { connectProvider, synced, type CollabClient } from "../helpers/collab.js";
 import type { HttpClient } from "../helpers/http.js";
+import { visibleText } from "../helpers/pages.js";
 import { DEMO_EMAIL, DEMO_PASSWORD } from "../../server/seed.js";
 import { readCards } from "../../app/lib/experiments/cards.js";
+import { decodeAnchor, resolveRange } from "../../app/lib/comments/anchors.js";
+import { DOCUMENT_FIELD } from "../../app/lib/editor/extensions.js";
+import { loadDocumentState } from "../../server/collab/updateLog.js";
+import * as Y from "yjs";
 
 /**
- * The demo workspace's evidence loop: cards, runs, the pulse form and the binding are stored as
- * the product would have stored them, so the board, the lists, the results and the collaboration
- * server's experiment lock all take them as they are.
+ * The demo workspace's piloting prototype: its leadership review (an approval decision, comment
+ * threads, inbox items) and its evidence loop (cards, runs, the pulse form and the binding) are
+ * stored as the product would have stored them, so the board, the lists, the results, the comment
+ * panel and the collaboration server's experiment lock all take them as they are.
  */
 
 const SALES = "Sales onboarding bootcamp in the flow of work";
@@ -109,5 +115,51 @@ describe("the demo's evidence", () => {
     const after = await app.db.sql<{ n: number }[]>`select count(*)::int as n from doc_updates where doc_name = ${docName}`;
     expect(after[0].n).toBe(before[0].n);
     expect(readCards(writer.doc)).toEqual(cards);
+  });
+});
+
+describe("the demo's review", () => {
+  it("records the leader's approval, which moved the prototype into piloting, on a version that opens", async () => {
+    const decisions = await app.services.decisions.list({ workspaceId, prototypeId });
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ kind: "approve_pilot", decidedByName: "Marcus Bell", stageFrom: "prototyping", stageTo: "piloting" });
+    const version = await app.services.decisions.get({ workspaceId, prototypeId, decisionId: decisions[0].id });
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, version!.docState);
+    expect(doc.getXmlFragment(DOCUMENT_FIELD).length).toBeGreaterThan(5);
+  });
+
+  it("has comment threads anchored on the text they quote in the stored document", async () => {
+    const threads = await app.services.comments.threads({ workspaceId, prototypeId });
+    expect(threads).toHaveLength(2);
+    const stored = await loadDocumentState(app.db.sql, `prototype.${prototypeId}`);
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, stored.update!);
+    for (const thread of threads) {
+      const start = decodeAnchor(thread.anchorStart)!;
+      const range = resolveRange(doc, start, decodeAnchor(thread.anchorEnd)!);
+      expect(range, thread.quote).not.toBeNull();
+      const text = Y.createAbsolutePositionFromRelativePosition(start, doc)!.type as Y.XmlText;
+      const plain = (text.toDelta() as { insert: string }[]).map((d) => d.insert).join("");
+      expect(plain.slice(range!.from, range!.to)).toBe(thread.quote);
+    }
+    const answered = threads.find((t) => t.comments.length === 2)!;
+    expect(answered.comments.map((c) => c.authorName)).toEqual(["Marcus Bell", "Priya Raman"]);
+  });
+
+  it("puts the mention in the demo user's inbox and the reply in the thread author's", async () => {
+    const [dana] = await app.db.sql<{ id: string }[]>`select id from users where email = ${DEMO_EMAIL}`;
+    const [marcus] = await app.db.sql<{ id: string }[]>`select id from users where email = 'marcus@example.com'`;
+    const danaInbox = await app.services.comments.inbox({ userId: dana.id });
+    expect(danaInbox.map((i) => [i.kind, i.authorName, i.prototypeTitle])).toEqual([["mention", "Marcus Bell", SALES]]);
+    expect(await app.services.comments.unreadCount(dana.id)).toBe(1);
+    const marcusInbox = await app.services.comments.inbox({ userId: marcus.id });
+    expect(marcusInbox.map((i) => [i.kind, i.authorName])).toEqual([["reply", "Priya Raman"]]);
+    // The page shows the mention by name, not as its stored token.
+    const inbox = await client.get("/inbox");
+    expect(inbox.status).toBe(200);
+    const shown = visibleText(await inbox.text());
+    expect(shown).toMatch(/@ ?Dana Ortiz can we show it per cohort/);
+    expect(shown).not.toContain(`](${dana.id})`);
   });
 });
