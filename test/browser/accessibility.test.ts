@@ -62,7 +62,7 @@ function sideways(page: Page): Promise<string[]> {
     // What sits inside a box that scrolls or clips on its own (a wide board, a table) is fine while that box fits.
     const contained = (el: Element) => {
       for (let box = el.parentElement; box && box !== document.body; box = box.parentElement) {
-        if (getComputedStyle(box).overflowX !== "visible") return box.getBoundingClientRect().right <= width + 1;
+        if (getComputedStyle(box).overflowX !== "visible" && box.getBoundingClientRect().right <= width + 1) return true;
       }
       return false;
     };
@@ -152,7 +152,13 @@ describe("accessibility (axe-core, WCAG 2.2 AA)", { timeout: 120_000 }, () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const w = `/w/${workspace}`;
     const sales = `${w}/prototypes/${prototypes.get(SALES)}`;
-    const pages = [w, `${w}/prototypes`, sales, `${w}/experiments`, `${sales}/feedback`, `${sales}/feedback/${form.id}`, `${sales}/feedback/${form.id}/results`, "/inbox", `/f/${form.token}`];
+    const [goal] = await app.db.sql<{ id: string }[]>`select id from goals order by title limit 1`;
+    const [sprint] = await app.db.sql<{ id: string }[]>`select id from sprints limit 1`;
+    const pages = [
+      ...[w, `${w}/prototypes`, `${w}/prototypes/new`, sales, `${w}/experiments`, `${w}/goals`, `${w}/goals/${goal.id}`, `${w}/members`, `${w}/settings`],
+      ...[`${w}/sprints`, `${w}/sprints/new`, `${w}/sprints/${sprint.id}`, `${w}/sprints/${sprint.id}/summary`],
+      ...[`${sales}/feedback`, `${sales}/feedback/${form.id}`, `${sales}/feedback/${form.id}/results`, "/inbox", "/account", "/workspaces/new", `/f/${form.token}`],
+    ];
     for (const path of pages) await audit(page, path, `${path} at 390 px`);
   });
 
