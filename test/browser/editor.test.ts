@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Page, WebSocketRoute } from "playwright-core";
 import * as Y from "yjs";
 import { startTestServer, type TestServer } from "../helpers/server.js";
 import { createPrototype, createUser, createWorkspace, addMember, PASSWORD } from "../helpers/factories.js";
-import { expectNoConsoleErrors, launchBrowser, openLivePrototype, waitForHydration, type WatchedPage } from "../helpers/browser.js";
+import { expectNoConsoleErrors, launchBrowser, logIn, newPerson, openLivePrototype, waitForHydration, type WatchedPage } from "../helpers/browser.js";
 import { storedDoc, eventually } from "../helpers/collab.js";
 import { documentText } from "../../server/collab/text.js";
 
@@ -130,6 +130,44 @@ describe("live co-editing of a prototype", () => {
     bob.errors.splice(0, bob.errors.length, ...bob.errors.filter((e) => !/WebSocket|ERR_INTERNET_DISCONNECTED/.test(e)));
     expectNoConsoleErrors(bob);
     expectNoConsoleErrors(alice);
+  });
+
+  it("says Connecting… until its first sync, and Reconnecting… only when a live connection is lost", async () => {
+    const person = await newPerson(browser, app.url);
+    people.push(person);
+    const { page } = person;
+    await logIn(page, emails.alice, PASSWORD);
+    // The test stands between the page and the collaboration server: while `hold` is set, a new
+    // socket opens but nothing answers it; otherwise it goes through to the server.
+    let hold = true;
+    let current: WebSocketRoute | null = null;
+    await page.routeWebSocket(/\/collab\//, (ws) => {
+      current = ws;
+      if (!hold) ws.connectToServer();
+    });
+    const indicator = page.locator(".connection");
+    await page.goto(url);
+    await waitForHydration(page);
+    await expect.poll(() => indicator.getAttribute("data-state")).toBe("connecting");
+    expect(await indicator.innerText()).toMatch(/Connecting…\s*Loading the latest version/);
+
+    hold = false;
+    current!.close();
+    await page.locator('.connection[data-state="connected"]').waitFor({ timeout: 20_000 });
+    await page.getByText("The problem").first().waitFor();
+
+    // The live connection drops and the next attempt hangs: now it is a reconnection.
+    hold = true;
+    current!.close();
+    await expect.poll(() => indicator.getAttribute("data-state")).toBe("reconnecting");
+    expect(await indicator.innerText()).toMatch(/Reconnecting…\s*Your edits are kept/);
+
+    hold = false;
+    current!.close();
+    await page.locator('.connection[data-state="connected"]').waitFor({ timeout: 20_000 });
+    // Sockets closed under the provider are expected noise; nothing else.
+    person.errors.splice(0, person.errors.length, ...person.errors.filter((e) => !/WebSocket/.test(e)));
+    expectNoConsoleErrors(person);
   });
 
   it("the prototype list finds the prototype by words written in its document", async () => {

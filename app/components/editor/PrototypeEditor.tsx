@@ -17,6 +17,7 @@ export interface EditorUser {
 }
 
 const STATE_LABEL: Record<ConnectionState, string> = {
+  connecting: "Connecting…",
   connected: "Connected",
   reconnecting: "Reconnecting…",
   offline: "Offline",
@@ -29,7 +30,9 @@ export function ConnectionIndicator({ state, unsynced }: { state: ConnectionStat
       ? `${unsynced} unsynced change${unsynced === 1 ? "" : "s"}`
       : state === "connected"
         ? "Live"
-        : "Your edits are kept and sent when the connection returns";
+        : state === "connecting"
+          ? "Loading the latest version"
+          : "Your edits are kept and sent when the connection returns";
   return (
     <p className={`connection connection-${state}`} role="status" aria-live="polite" data-state={state} data-unsynced={unsynced}>
       <span className="connection-dot" aria-hidden="true" />

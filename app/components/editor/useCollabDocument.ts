@@ -2,7 +2,8 @@ import { useEffect, useState } from "react";
 import * as Y from "yjs";
 import { WebsocketProvider } from "y-websocket";
 
-export type ConnectionState = "connected" | "reconnecting" | "offline";
+/** "connecting" until the first sync of this page; "reconnecting" when a later connection is lost. */
+export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
 
 export interface CollabDocument {
   doc: Y.Doc;
@@ -31,6 +32,7 @@ export function useCollabDocument(docName: string): CollabDocument | null {
 export function useConnectionState({ doc, provider }: CollabDocument): { state: ConnectionState; unsynced: number; synced: boolean } {
   const [status, setStatus] = useState<string>(provider.wsconnected ? "connected" : "connecting");
   const [synced, setSynced] = useState(provider.synced);
+  const [everSynced, setEverSynced] = useState(provider.synced);
   const [online, setOnline] = useState(typeof navigator === "undefined" ? true : navigator.onLine);
   const [unsynced, setUnsynced] = useState(0);
 
@@ -42,7 +44,10 @@ export function useConnectionState({ doc, provider }: CollabDocument): { state: 
     const onSync = (isSynced: boolean) => {
       setSynced(isSynced);
       // Sync step 2 carried every local edit to the server.
-      if (isSynced) setUnsynced(0);
+      if (isSynced) {
+        setUnsynced(0);
+        setEverSynced(true);
+      }
     };
     // Local edits made while the server can't hear us; y-websocket sends them on the next sync.
     const onUpdate = (_update: Uint8Array, origin: unknown) => {
@@ -63,6 +68,7 @@ export function useConnectionState({ doc, provider }: CollabDocument): { state: 
     // The provider may have connected and synced between the first render and this effect.
     setStatus(provider.wsconnected ? "connected" : "connecting");
     setSynced(provider.synced);
+    if (provider.synced) setEverSynced(true);
     setOnline(navigator.onLine);
     doc.on("update", onUpdate);
     window.addEventListener("online", goOnline);
@@ -76,6 +82,6 @@ export function useConnectionState({ doc, provider }: CollabDocument): { state: 
     };
   }, [doc, provider]);
 
-  const state: ConnectionState = !online ? "offline" : status === "connected" && synced ? "connected" : "reconnecting";
+  const state: ConnectionState = !online ? "offline" : status === "connected" && synced ? "connected" : everSynced ? "reconnecting" : "connecting";
   return { state, unsynced, synced };
 }
