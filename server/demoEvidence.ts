@@ -114,11 +114,11 @@ function generator(seed: number) {
  */
 export async function seedDemoEvidence(
   tx: TransactionSql,
-  { workspaceId, prototypeId, people, now = Date.now() }: { workspaceId: string; prototypeId: string; people: Map<string, string>; now?: number },
+  { workspaceId, prototypeId, people, now = Date.now() }: { workspaceId: string; prototypeId: string; people: Map<string, { id: string; name: string }>; now?: number },
 ): Promise<void> {
   const docName = prototypeDocName(prototypeId);
   const person = (email: string) => {
-    const id = people.get(email);
+    const id = people.get(email)?.id;
     if (!id) throw new Error(`demo evidence names ${email}, who is not in the demo workspace`);
     return id;
   };

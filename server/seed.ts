@@ -141,7 +141,7 @@ export async function seedDemo({ sql }: { sql: Sql }): Promise<SeedResult> {
     // The piloting prototype: the leader's approval and comments, then its experiment cards and
     // the pulse form that gathers their evidence.
     await seedDemoReview(tx, { workspaceId: ws.id, prototypeId: prototypeIds[0], people });
-    await seedDemoEvidence(tx, { workspaceId: ws.id, prototypeId: prototypeIds[0], people: ids });
+    await seedDemoEvidence(tx, { workspaceId: ws.id, prototypeId: prototypeIds[0], people });
     const sprint = await insertSprint(tx, {
       workspaceId: ws.id,
       userId: ids.get(SPRINT.facilitator)!,
