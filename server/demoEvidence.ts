@@ -200,6 +200,8 @@ async function seedPulse(tx: TransactionSql, { workspaceId, prototypeId, cardId,
 
   const random = generator(2026);
   const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)];
+  const responses: { id: string; form_id: string; submission_id: string; ip_hash: string; submitted_at: Date }[] = [];
+  const answers: { response_id: string; question_id: string; number_value: number | null; choice_ids: string[] | null; text_value: string | null; submitted_at: string }[] = [];
   for (let i = 0; i < PULSE.responses; i++) {
     // Spread over the weeks the form has been open, later weeks a little more positive.
     const daysAgo = PULSE.openedDaysAgo * (1 - (i + random() * 0.8) / PULSE.responses);
@@ -209,25 +211,31 @@ async function seedPulse(tx: TransactionSql, { workspaceId, prototypeId, cardId,
     const nps = Math.min(10, Math.max(3, Math.round(6.5 + later * 2.5 + (random() - 0.5) * 4.5)));
     const ranCall = random() < 0.55 + later * 0.3;
     const helped = parts.filter(() => random() < 0.45);
-    const [response] = await tx<{ id: string }[]>`
-      insert into feedback_responses (form_id, submission_id, ip_hash, submitted_at)
-      values (${form.id}, ${randomUUID()}, ${createHash("sha256").update(`demo:${i}`).digest("hex")}, ${submittedAt})
-      returning id`;
     const why = pick(NPS_WHY);
     const change = pick(CHANGES);
-    const answers = [
-      { question: questionIds[0], number: rating, choices: null, text: null },
-      { question: questionIds[1], number: nps, choices: null, text: why || null },
-      { question: questionIds[2], number: null, choices: [ranCall ? yes.id : notYet.id], text: null },
-      ...(helped.length ? [{ question: questionIds[3], number: null, choices: helped.map((c) => c.id), text: null }] : []),
-      ...(change ? [{ question: questionIds[4], number: null, choices: null, text: change }] : []),
-    ];
-    for (const a of answers) {
-      await tx`
-        insert into feedback_answers (response_id, question_id, form_id, number_value, choice_ids, text_value, submitted_at)
-        values (${response.id}, ${a.question}, ${form.id}, ${a.number}, ${a.choices}, ${a.text}, ${submittedAt})`;
-    }
+    const id = randomUUID();
+    responses.push({ id, form_id: form.id, submission_id: randomUUID(), ip_hash: createHash("sha256").update(`demo:${i}`).digest("hex"), submitted_at: submittedAt });
+    const answer = (question: string, value: { number?: number; choices?: string[]; text?: string }) =>
+      answers.push({
+        response_id: id,
+        question_id: question,
+        number_value: value.number ?? null,
+        choice_ids: value.choices ?? null,
+        text_value: value.text ?? null,
+        submitted_at: submittedAt.toISOString(),
+      });
+    answer(questionIds[0], { number: rating });
+    answer(questionIds[1], { number: nps, text: why || undefined });
+    answer(questionIds[2], { choices: [ranCall ? yes.id : notYet.id] });
+    if (helped.length) answer(questionIds[3], { choices: helped.map((c) => c.id) });
+    if (change) answer(questionIds[4], { text: change });
   }
+  await tx`insert into feedback_responses ${tx(responses)}`;
+  await tx`
+    insert into feedback_answers (response_id, question_id, form_id, number_value, choice_ids, text_value, submitted_at)
+    select a.response_id, a.question_id, ${form.id}, a.number_value, a.choice_ids, a.text_value, a.submitted_at
+    from jsonb_to_recordset(${tx.json(answers)}::jsonb)
+      as a(response_id uuid, question_id uuid, number_value smallint, choice_ids text[], text_value text, submitted_at timestamptz)`;
 
   // The card's criterion, judged by the live-call question.
   await tx`
