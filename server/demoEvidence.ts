@@ -13,6 +13,8 @@ import { prototypeDocName } from "../app/lib/editor/docName.js";
 import { cardText, cardsMap, createCard, moveCard, rawText, readCards, setCardValue, type Rating, type TextField } from "../app/lib/experiments/cards.js";
 import { writeProjection } from "./services/experiments.js";
 import { newPublicToken } from "./services/feedback.js";
+import { loadDocumentState } from "./collab/updateLog.js";
+import { demoPerson, type DemoPeople } from "./demoReview.js";
 
 const DAY = 86_400_000;
 
@@ -114,18 +116,15 @@ function generator(seed: number) {
  */
 export async function seedDemoEvidence(
   tx: TransactionSql,
-  { workspaceId, prototypeId, people, now = Date.now() }: { workspaceId: string; prototypeId: string; people: Map<string, { id: string; name: string }>; now?: number },
+  { workspaceId, prototypeId, people, now = Date.now() }: { workspaceId: string; prototypeId: string; people: DemoPeople; now?: number },
 ): Promise<void> {
   const docName = prototypeDocName(prototypeId);
-  const person = (email: string) => {
-    const id = people.get(email)?.id;
-    if (!id) throw new Error(`demo evidence names ${email}, who is not in the demo workspace`);
-    return id;
-  };
+  const person = (email: string) => demoPerson(people, email).id;
 
   // The cards, written on top of the stored document as one more update.
   const doc = new Y.Doc();
-  for (const row of await tx<{ update: Buffer }[]>`select update from doc_updates where doc_name = ${docName} order by seq`) Y.applyUpdate(doc, row.update);
+  const stored = await loadDocumentState(tx, docName);
+  if (stored.update) Y.applyUpdate(doc, stored.update);
   const before = Y.encodeStateVector(doc);
   const ids = new Map<DemoCard, string>();
   for (const card of [CLASSROOM_WEEK, LIVE_CALLS, DEAL_BUDDIES]) {

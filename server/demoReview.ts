@@ -10,8 +10,19 @@ import { prototypeDocName } from "../app/lib/editor/docName.js";
 import { DOCUMENT_FIELD } from "../app/lib/editor/extensions.js";
 import { anchorRange } from "../app/lib/comments/anchors.js";
 import { mentionToken } from "../app/lib/comments/mentions.js";
+import { loadDocumentState } from "./collab/updateLog.js";
 
 const DAY = 86_400_000;
+
+/** The demo workspace's people by email. */
+export type DemoPeople = Map<string, { id: string; name: string }>;
+
+/** Someone the demo content names; a name missing from the workspace is a mistake in that content. */
+export function demoPerson(people: DemoPeople, email: string): { id: string; name: string } {
+  const found = people.get(email);
+  if (!found) throw new Error(`the demo content names ${email}, who is not in the demo workspace`);
+  return found;
+}
 
 interface DemoThread {
   /** Text of the design document the thread is anchored to (found in one paragraph). */
@@ -75,31 +86,17 @@ function findText(fragment: Y.XmlFragment, quote: string): { text: Y.XmlText; in
  */
 export async function seedDemoReview(
   tx: TransactionSql,
-  {
-    workspaceId,
-    prototypeId,
-    people,
-    now = Date.now(),
-  }: {
-    workspaceId: string;
-    prototypeId: string;
-    people: Map<string, { id: string; name: string }>;
-    now?: number;
-  }
+  { workspaceId, prototypeId, people, now = Date.now() }: { workspaceId: string; prototypeId: string; people: DemoPeople; now?: number },
 ): Promise<void> {
-  const person = (email: string) => {
-    const found = people.get(email);
-    if (!found) throw new Error(`the demo review names ${email}, who is not in the demo workspace`);
-    return found;
-  };
-  const rows = await tx<{ seq: string; update: Buffer }[]>`select seq, update from doc_updates where doc_name = ${prototypeDocName(prototypeId)} order by seq`;
+  const person = (email: string) => demoPerson(people, email);
+  const stored = await loadDocumentState(tx, prototypeDocName(prototypeId));
   const doc = new Y.Doc();
-  for (const row of rows) Y.applyUpdate(doc, row.update);
+  if (stored.update) Y.applyUpdate(doc, stored.update);
 
   await tx`
     insert into decisions (workspace_id, prototype_id, kind, note, decided_by, decided_at, doc_seq, doc_state, stage_from, stage_to)
     values (${workspaceId}, ${prototypeId}, 'approve_pilot', ${DECISION.note}, ${person(DECISION.by).id}, ${new Date(now - DECISION.daysAgo * DAY)},
-            ${rows[rows.length - 1].seq}, ${Buffer.from(Y.encodeStateAsUpdate(doc))}, 'prototyping', 'piloting')`;
+            ${stored.lastSeq}, ${Buffer.from(Y.encodeStateAsUpdate(doc))}, 'prototyping', 'piloting')`;
 
   const fragment = doc.getXmlFragment(DOCUMENT_FIELD);
   for (const thread of THREADS) {
